@@ -1,0 +1,1 @@
+"""leadbot: the domain — rules, message builders, settings, app factory and command line."""

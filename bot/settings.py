@@ -1,0 +1,93 @@
+"""Settings from the environment (names as in DESIGN.md), loaded once and passed in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.errors import SettingsError
+
+DEFAULT_DATABASE_URL = "sqlite:///leadbot.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    """Everything leadbot reads from its environment."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+    leadbot_config: Path = Path("playbook.yml")
+    leadbot_intake_token: SecretStr | None = None
+    outbox_poll_seconds: float = Field(default=2.0, gt=0)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_is_http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        # WebClient joins method names onto the base URL, so it must end in a slash.
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url_is_supported(cls, value: str) -> str:
+        if value.startswith("postgres://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgres://")
+        elif value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite://", "postgresql+psycopg://")):
+            raise ValueError("must be an sqlite:/// path or a postgresql+psycopg:// URL")
+        return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    def require_slack(self) -> None:
+        """Refuse to start a Slack-facing process without the two Slack secrets."""
+        missing = [
+            name.upper()
+            for name in ("slack_bot_token", "slack_signing_secret")
+            if getattr(self, name) is None
+        ]
+        if missing:
+            raise SettingsError(
+                "\n".join(f"{name} is not set: copy it from your Slack app's settings." for name in missing)
+            )
+
+    def require_intake_token(self) -> None:
+        if self.leadbot_intake_token is None or not self.leadbot_intake_token.get_secret_value():
+            raise SettingsError(
+                "LEADBOT_INTAKE_TOKEN is not set: choose a long random string; web forms send it "
+                "as 'Authorization: Bearer <token>'."
+            )
+
+
+def load_settings() -> Settings:
+    """Read the environment; every malformed variable becomes one clear sentence."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        sentences = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "environment"
+            message = err["msg"].removeprefix("Value error, ")
+            sentences.append(f"{name} {message}.")
+        raise SettingsError("\n".join(sentences)) from None

@@ -1,0 +1,1 @@
+"""Persistence: tables, sessions, queries and migrations. The only package that writes SQL."""

@@ -1,0 +1,126 @@
+"""SQLModel tables. Every datetime column is time-zone aware and stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, DateTime, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def _aware(**kwargs: Any) -> Any:
+    return Field(sa_column=Column(DateTime(timezone=True), **kwargs))
+
+
+def _json() -> Any:
+    return Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Lead(SQLModel, table=True):
+    """A person marketing handed over, with everything derived about them."""
+
+    __tablename__ = "lead"
+    __table_args__ = (
+        Index("ix_lead_stage_team", "stage", "team"),
+        Index("ix_lead_owner_stage", "owner_id", "stage"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=320)
+    # The de-duplication key: one per person (see bot.scrub.email_identity).
+    email_key: str = Field(max_length=320, unique=True)
+    name: str = Field(default="", max_length=200)
+    company: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=50)
+    country: str | None = Field(default=None, max_length=2)
+    domain: str = Field(default="", max_length=255)
+    free_mail: bool = False
+    seniority: str = Field(default="", max_length=20)
+    source: str = Field(default="web_form", max_length=40)
+    budget: str = Field(default="", max_length=40)
+    authority: str = Field(default="", max_length=40)
+    timeframe: str = Field(default="", max_length=40)
+    compelling_event: str = Field(default="", max_length=500)
+    company_size: int | None = None
+    custom: dict[str, Any] = _json()
+
+    stage: str = Field(max_length=20)
+    team: str | None = Field(default=None, max_length=60)
+    owner_id: str | None = Field(default=None, max_length=20)
+    score: float = 0.0
+    fit_score: float = 0.0
+    score_reasons: dict[str, Any] = _json()
+    fast_tracked: bool = False
+
+    created_at: datetime = _aware(nullable=False)
+    updated_at: datetime = _aware(nullable=False)
+    stage_entered_at: datetime = _aware(nullable=False)
+    sales_ready_at: datetime | None = _aware(nullable=True)
+    claimed_at: datetime | None = _aware(nullable=True)
+
+    card_channel: str | None = Field(default=None, max_length=20)
+    card_ts: str | None = Field(default=None, max_length=30)
+
+
+class LeadEvent(SQLModel, table=True):
+    """One change in a lead's life: the history behind the thread, reports and metrics."""
+
+    __tablename__ = "lead_event"
+    __table_args__ = (Index("ix_lead_event_lead_at", "lead_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id", nullable=False)
+    at: datetime = _aware(nullable=False, index=True)
+    kind: str = Field(max_length=30, index=True)
+    actor: str = Field(max_length=40)
+    from_stage: str | None = Field(default=None, max_length=20)
+    to_stage: str | None = Field(default=None, max_length=20)
+    reason: str = Field(default="", max_length=500)
+    data: dict[str, Any] = _json()
+
+
+class Engagement(SQLModel, table=True):
+    """A marketing touch (page view, download, demo request…) that earns decaying points."""
+
+    __tablename__ = "engagement"
+    __table_args__ = (Index("ix_engagement_lead_at", "lead_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id", nullable=False)
+    type: str = Field(max_length=60)
+    points: float
+    at: datetime = _aware(nullable=False)
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A Slack send committed with the state change that caused it, delivered later."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=20)
+    lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
+    channel: str = Field(default="", max_length=20)
+    payload: dict[str, Any] = _json()
+    status: str = Field(default="pending", max_length=12)
+    attempts: int = 0
+    created_at: datetime = _aware(nullable=False)
+    next_attempt_at: datetime = _aware(nullable=False)
+    locked_until: datetime | None = _aware(nullable=True)
+    sent_at: datetime | None = _aware(nullable=True)
+    result_ts: str | None = Field(default=None, max_length=30)
+    last_error: str = Field(default="", max_length=500)
+
+
+class SlackDelivery(SQLModel, table=True):
+    """Events API deliveries already handled, so Slack's retries repeat no side effect."""
+
+    __tablename__ = "slack_delivery"
+    __table_args__ = (UniqueConstraint("event_id", name="uq_slack_delivery_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: str = Field(max_length=40)
+    received_at: datetime = _aware(nullable=False)

@@ -1,0 +1,93 @@
+"""Shared fixtures: a session per database, a fixed clock, the example playbook."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session, SQLModel
+
+from bot.playbook import Playbook, load_playbook
+from store.db import create_schema, make_engine, session_factory
+
+REPO = Path(__file__).resolve().parent.parent
+POSTGRES_URL = os.environ.get(
+    "LEADBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def _postgres_engine() -> Engine | None:
+    engine = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError:
+        return None
+    return engine
+
+
+@pytest.fixture(scope="session")
+def postgres_engine() -> Iterator[Engine]:
+    engine = _postgres_engine()
+    if engine is None:
+        if os.environ.get("LEADBOT_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL is required here but does not answer at {POSTGRES_URL}")
+        pytest.skip(f"PostgreSQL does not answer at {POSTGRES_URL}; start it to run these tests")
+    SQLModel.metadata.drop_all(engine)
+    create_schema(engine)
+    yield engine
+    engine.dispose()
+
+
+def _empty_tables(engine: Engine) -> None:
+    with engine.begin() as conn:
+        for table in reversed(SQLModel.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The same test on an SQLite file and on PostgreSQL."""
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'leadbot.db'}")
+        create_schema(eng)
+        yield eng
+        eng.dispose()
+    else:
+        eng = request.getfixturevalue("postgres_engine")
+        _empty_tables(eng)
+        yield eng
+        _empty_tables(eng)
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: Path) -> Iterator[Engine]:
+    """For tests that are about something other than the database."""
+    eng = make_engine(f"sqlite:///{tmp_path / 'leadbot.db'}")
+    create_schema(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    make = session_factory(engine)
+    with make() as s:
+        yield s
+        s.rollback()
+
+
+@pytest.fixture
+def now() -> datetime:
+    return NOW
+
+
+@pytest.fixture(scope="session")
+def playbook() -> Playbook:
+    return load_playbook(REPO / "playbook.example.yml")
