@@ -34,8 +34,15 @@ class InvalidLead(LeadbotError):
 
 
 class LeadNotFound(LeadbotError):
-    def __init__(self, lead_id: int) -> None:
-        super().__init__(f"There is no lead #{lead_id}.")
+    """No lead with that number (or, for `email=`, that e-mail)."""
+
+    def __init__(self, lead_id: int | None = None, *, email: str | None = None) -> None:
+        if email is not None:
+            super().__init__(f"No lead has the e-mail {email}.")
+            self.field = "email"
+        else:
+            super().__init__(f"There is no lead #{lead_id}.")
+            self.field = "lead_id"
         self.lead_id = lead_id
 
 

@@ -45,7 +45,9 @@ def _channel_id(value: str) -> str:
 
 def _user_id(value: str) -> str:
     if not USER_ID.match(value):
-        raise ValueError(f"'{value}' is not a Slack user ID (like U0123ABCD); use the ID, not @name")
+        raise ValueError(
+            f"'{value}' is not a Slack user ID (like U0123ABCD); use the ID, not @name"
+        )
     return value
 
 
@@ -124,6 +126,15 @@ class SizeRange(Strict):
 Condition = list[str] | SizeRange
 
 
+def _as_values(value: Any) -> Any:
+    """`country: DE` and `size_band: [42]` both mean a list of strings."""
+    if isinstance(value, str | int | float | bool):
+        return [str(value)]
+    if isinstance(value, list):
+        return [str(v) if isinstance(v, int | float | bool) else v for v in value]
+    return value
+
+
 class RoutingRule(Strict):
     team: str
     when: dict[str, Condition] = Field(default_factory=dict)
@@ -132,10 +143,7 @@ class RoutingRule(Strict):
     @classmethod
     def _scalars_become_lists(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {
-                k: [str(v)] if isinstance(v, str | int | float | bool) else v
-                for k, v in value.items()
-            }
+            return {k: _as_values(v) for k, v in value.items()}
         return value
 
 
@@ -191,7 +199,9 @@ class BusinessHours(Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"'{value}' is not a time zone (use a name like Europe/Berlin)") from None
+            raise ValueError(
+                f"'{value}' is not a time zone (use a name like Europe/Berlin)"
+            ) from None
         return value
 
     @field_validator("start", "end")
@@ -279,21 +289,28 @@ def _cross_check(book: Playbook) -> list[tuple[tuple[str | int, ...], str]]:
     known_teams = ", ".join(book.teams)
     if book.routing.default_team not in book.teams:
         problems.append(
-            (("routing", "default_team"),
-             f"default_team '{book.routing.default_team}' is not a team (teams: {known_teams})")
+            (
+                ("routing", "default_team"),
+                f"default_team '{book.routing.default_team}' is not a team (teams: {known_teams})",
+            )
         )
     segment_names = {s.name for s in book.segments}
     routable = ROUTABLE_FIELDS | set(book.custom_fields)
     for i, rule in enumerate(book.routing.rules):
         at: tuple[str | int, ...] = ("routing", "rules", i)
         if rule.team not in book.teams:
-            problems.append(((*at, "team"), f"team '{rule.team}' is not a team (teams: {known_teams})"))
+            problems.append(
+                ((*at, "team"), f"team '{rule.team}' is not a team (teams: {known_teams})")
+            )
         for key, condition in rule.when.items():
             where = (*at, "when", key)
             if key not in routable:
                 problems.append(
-                    (where, f"'{key}' is no lead field routing can test "
-                            f"(known: {', '.join(sorted(routable))}; add custom ones to custom_fields)")
+                    (
+                        where,
+                        f"'{key}' is no lead field routing can test "
+                        f"(known: {', '.join(sorted(routable))}; add custom ones to custom_fields)",
+                    )
                 )
             elif key == "company_size" and not isinstance(condition, SizeRange):
                 problems.append((where, "company_size takes a range like {min: 200, max: 999}"))
@@ -335,9 +352,13 @@ def parse_playbook(text: str, source: str = "playbook") -> Playbook:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else 0
         problem = getattr(exc, "problem", None) or str(exc)
-        raise PlaybookError(source, [ConfigProblem(line, "", f"not valid YAML: {problem}")]) from None
+        raise PlaybookError(
+            source, [ConfigProblem(line, "", f"not valid YAML: {problem}")]
+        ) from None
     if not isinstance(data, dict):
-        raise PlaybookError(source, [ConfigProblem(1, "", "the playbook must be a mapping of settings")])
+        raise PlaybookError(
+            source, [ConfigProblem(1, "", "the playbook must be a mapping of settings")]
+        )
     try:
         book = Playbook.model_validate(data)
     except ValidationError as exc:

@@ -69,7 +69,10 @@ class Settings(BaseSettings):
         ]
         if missing:
             raise SettingsError(
-                "\n".join(f"{name} is not set: copy it from your Slack app's settings." for name in missing)
+                "\n".join(
+                    f"{name} is not set: copy it from your Slack app's settings."
+                    for name in missing
+                )
             )
 
     def require_intake_token(self) -> None:

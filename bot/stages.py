@@ -15,4 +15,9 @@ class Stage(StrEnum):
     ON_HOLD = "on_hold"
 
 
+def stage_name(stage: str) -> str:
+    """'sales_ready' -> 'sales ready', for sentences."""
+    return stage.replace("_", " ")
+
+
 CLOSED_STAGES = frozenset({Stage.WON, Stage.LOST, Stage.DISQUALIFIED})

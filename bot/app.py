@@ -1,0 +1,109 @@
+"""The Bolt app factory: builds the Slack client and wires middleware and listeners."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+
+from bot.clock import utc_now
+from bot.errors import LeadbotError
+from bot.playbook import Playbook
+from bot.settings import Settings
+from store.db import SessionFactory, session_scope
+from store.leads import remember_slack_delivery
+
+log = logging.getLogger(__name__)
+
+
+def make_web_client(settings: Settings) -> WebClient:
+    """The one Web API client: every call, file uploads included, goes to SLACK_API_URL."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+    )
+
+
+def create_app(
+    *,
+    settings: Settings,
+    session_factory: SessionFactory,
+    playbook: Playbook,
+    clock: Callable[[], datetime] = utc_now,
+    after_commit: Callable[[], None] = lambda: None,
+) -> App:
+    """A Bolt App whose listeners each get a session, the playbook and `now` in the context.
+
+    `process_before_response=True` keeps a request's work in the request's thread, so the
+    session opened around it never crosses threads. Listeners only touch the database and make at
+    most one quick Slack call; everything slow is queued in the outbox and sent after the response.
+    """
+    settings.require_slack()
+    assert settings.slack_signing_secret is not None
+    app = App(
+        client=make_web_client(settings),
+        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        process_before_response=True,
+        token_verification_enabled=False,
+        logger=logging.getLogger("leadbot.slack"),
+    )
+
+    def unit_of_work(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
+        with session_scope(session_factory) as session:
+            context["session"] = session
+            context["playbook"] = playbook
+            context["now"] = clock()
+            event_id = body.get("event_id")
+            if event_id and not remember_slack_delivery(
+                session=session, event_id=event_id, now=context["now"]
+            ):
+                log.info("Slack re-delivered event %s; already handled", event_id)
+                context.ack()
+                return
+            next()
+        after_commit()
+
+    app.middleware(unit_of_work)
+    app.error(handle_error)
+
+    import handlers
+
+    handlers.register(app)
+    return app
+
+
+def handle_error(
+    error: Exception, body: dict[str, Any], context: BoltContext, logger: logging.Logger
+) -> BoltResponse:
+    """The one error boundary: domain errors become ephemeral sentences, the rest an incident id."""
+    session = context.get("session")
+    if session is not None:
+        session.rollback()  # nothing half-written
+    if isinstance(error, LeadbotError):
+        text = error.user_message
+    else:
+        incident = uuid.uuid4().hex[:8]
+        logger.error("incident %s: %r", incident, error, exc_info=error)
+        text = (
+            f"Sorry, something went wrong on our side (incident {incident}). "
+            "Nothing was changed; please try again or quote the incident to your admin."
+        )
+    if body.get("command"):
+        # A slash command's HTTP response is itself an ephemeral reply.
+        reply = {"response_type": "ephemeral", "text": text}
+        return BoltResponse(
+            status=200, body=json.dumps(reply), headers={"content-type": "application/json"}
+        )
+    if context.respond is not None and body.get("response_url"):
+        context.respond(text=text, response_type="ephemeral", replace_original=False)
+    return BoltResponse(status=200, body="")

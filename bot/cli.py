@@ -1,0 +1,124 @@
+"""The `leadbot` command line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from bot.errors import LeadbotError, SettingsError
+from bot.playbook import Playbook, load_playbook
+from bot.settings import Settings, load_settings
+
+cli = typer.Typer(
+    help="leadbot: runs your team's lead hand-off in Slack.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+def _fail(error: LeadbotError) -> None:
+    typer.echo(error.user_message, err=True)
+    raise typer.Exit(code=2)
+
+
+def _settings_and_playbook() -> tuple[Settings, Playbook]:
+    try:
+        settings = load_settings()
+        return settings, load_playbook(settings.leadbot_config)
+    except LeadbotError as error:
+        _fail(error)
+        raise  # unreachable: _fail exits
+
+
+@cli.command("check-config")
+def check_config(
+    path: Path | None = typer.Argument(None, help="Playbook file (default: LEADBOT_CONFIG)."),
+) -> None:
+    """Validate the playbook and name every mistake with its line."""
+    if path is None:
+        try:
+            path = load_settings().leadbot_config
+        except SettingsError as error:
+            _fail(error)
+            return
+    try:
+        book = load_playbook(path)
+    except LeadbotError as error:
+        _fail(error)
+        return
+    reps = sum(len(t.reps) for t in book.teams.values())
+    typer.echo(
+        f"{path}: OK — {len(book.teams)} teams, {reps} reps, "
+        f"{len(book.routing.rules)} routing rules, sales-ready at {book.scoring.threshold:g}."
+    )
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema (DATABASE_URL) to the current version."""
+    from store.migrate import upgrade
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        _fail(error)
+        return
+    upgrade(settings.database_url)
+    typer.echo("Database is up to date.")
+
+
+@cli.command("serve")
+def serve(
+    port: int = typer.Option(3000, help="HTTP port."),
+    host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
+) -> None:
+    """Serve Slack (/slack/events), the intake API (/api/leads, /api/events) and /healthz."""
+    from bot.server import build_server, run_server
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    settings, book = _settings_and_playbook()
+    try:
+        server = build_server(settings, book)
+    except LeadbotError as error:
+        _fail(error)
+        return
+    run_server(server, host=host, port=port)
+
+
+@cli.command("import")
+def import_csv(
+    file: Path = typer.Argument(..., help="CSV file with a header row; 'email' is required."),
+    source: str = typer.Option("list", help="Source kept on new leads: list, event, booth…"),
+) -> None:
+    """Import leads from a CSV file: every row all-or-nothing, re-runs create no duplicates."""
+    from bot.csvimport import import_file
+
+    settings, book = _settings_and_playbook()
+    try:
+        summary = import_file(path=file, settings=settings, playbook=book, source=source)
+    except LeadbotError as error:
+        _fail(error)
+        return
+    typer.echo(summary.render())
+    if summary.rejected:
+        raise typer.Exit(code=1)
+
+
+@cli.command("demo")
+def demo() -> None:
+    """Watch the hand-off happen against a local Slack stand-in (no Slack account needed)."""
+    from bot.demo import run_demo
+
+    run_demo(out=sys.stdout)
+
+
+def main() -> None:
+    cli()

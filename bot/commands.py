@@ -1,0 +1,85 @@
+"""The `/lead` command: parse the text, run the subcommand, return the reply to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.errors import LeadbotError, LeadNotFound
+from bot.home import home_view
+from bot.lifecycle import claim_lead
+from bot.playbook import Playbook
+from bot.replies import (
+    claimed_reply,
+    help_reply,
+    lead_summary_reply,
+    my_leads_reply,
+    unknown_command_reply,
+)
+from bot.slacktext import Message, fit
+from bot.stages import Stage
+from store.leads import get_lead, lead_history, leads_owned_by, unclaimed_leads
+
+ACTIVE_STAGES = (Stage.WORKING, Stage.OPPORTUNITY, Stage.ON_HOLD)
+
+
+class OpenNewLeadModal:
+    """The reply to `/lead new`: the handler opens the form (it holds the trigger_id)."""
+
+
+@dataclass(frozen=True)
+class CommandCall:
+    session: Session
+    playbook: Playbook
+    now: datetime
+    user_id: str
+
+
+def parse_lead_id(word: str) -> int:
+    digits = word.strip().lstrip("#")
+    if not digits.isdigit() or len(digits) > 12:
+        raise LeadbotError(f"'{fit(word, 40)}' is not a lead number; write it like 42 or #42.")
+    return int(digits)
+
+
+def run_lead_command(text: str, call: CommandCall) -> Message | OpenNewLeadModal:
+    """Run `/lead <text>` for `call.user_id`."""
+    words = text.split()
+    name = words[0].lower() if words else "help"
+    args = words[1:]
+    if name == "help":
+        return help_reply()
+    if name == "new":
+        return OpenNewLeadModal()
+    if name == "mine":
+        mine = leads_owned_by(session=call.session, owner_id=call.user_id, stages=ACTIVE_STAGES)
+        return my_leads_reply(mine)
+    if name in ("show", "claim"):
+        if not args:
+            raise LeadbotError(f"Which lead? Write `/lead {name} 42`.")
+        lead_id = parse_lead_id(args[0])
+        if name == "claim":
+            result = claim_lead(
+                session=call.session, lead_id=lead_id, user_id=call.user_id,
+                playbook=call.playbook, now=call.now,
+            )  # fmt: skip
+            return claimed_reply(result, call.playbook)
+        lead = get_lead(session=call.session, lead_id=lead_id)
+        if lead is None:
+            raise LeadNotFound(lead_id)
+        history = lead_history(session=call.session, lead_id=lead_id)
+        return lead_summary_reply(lead, history, call.playbook)
+    return unknown_command_reply(name)
+
+
+def home_for(*, session: Session, playbook: Playbook, user_id: str) -> dict[str, object]:
+    """The Home tab view for one user."""
+    teams = [key for key, team in playbook.teams.items() if user_id in team.members()]
+    if user_id in playbook.admins:
+        teams = list(playbook.teams)
+    return home_view(
+        mine=leads_owned_by(session=session, owner_id=user_id, stages=ACTIVE_STAGES),
+        unclaimed=unclaimed_leads(session=session, teams=teams, stage=Stage.SALES_READY),
+    )

@@ -1,0 +1,208 @@
+"""The one ASGI app of `leadbot serve`: Slack's URL, the lead intake API and a health check."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from fastapi import Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from slack_bolt import App, BoltRequest
+from sqlalchemy.exc import IntegrityError, OperationalError
+from starlette.concurrency import run_in_threadpool
+
+from bot.clock import utc_now
+from bot.errors import FieldError, InvalidLead, LeadNotFound
+from bot.intake import LeadIn, Outcome, capture_lead, check_custom_fields, record_engagement
+from bot.playbook import Playbook
+from bot.settings import Settings
+from store.db import SessionFactory, database_answers, session_scope
+
+log = logging.getLogger(__name__)
+
+
+class LeadOut(BaseModel):
+    id: int
+    stage: str
+    score: float
+
+
+class EventIn(BaseModel):
+    """An engagement event: by lead_id or email; `at` defaults to now."""
+
+    model_config = ConfigDict(extra="forbid")
+    lead_id: int | None = Field(default=None, ge=1)
+    email: str | None = Field(default=None, max_length=320)
+    type: str = Field(min_length=1, max_length=60)
+    at: AwareDatetime | None = None
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> EventIn:
+        if self.lead_id is None and not self.email:
+            raise ValueError("give the lead's email or lead_id")
+        return self
+
+
+class FieldErrorOut(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorsOut(BaseModel):
+    errors: list[FieldErrorOut]
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {
+        "model": ErrorsOut,
+        "description": "The body has mistakes; every field at fault is listed",
+    },
+    401: {"description": "Missing or wrong bearer token"},
+}
+
+
+def _errors(status: int, errors: list[FieldError]) -> JSONResponse:
+    body = {"errors": [{"field": e.field, "message": e.message} for e in errors]}
+    return JSONResponse(status_code=status, content=body)
+
+
+def create_http_app(
+    *,
+    settings: Settings,
+    session_factory: SessionFactory,
+    playbook: Playbook,
+    bolt_app: App | None,
+    clock: Callable[[], datetime] = utc_now,
+    after_commit: Callable[[], None] = lambda: None,
+) -> FastAPI:
+    """Build the ASGI app; Slack requests run Bolt's synchronous App in the thread pool."""
+    api = FastAPI(
+        title="leadbot",
+        version="1",
+        description="Lead intake for leadbot: web forms post leads and engagement events here.",
+    )
+    bearer = HTTPBearer(auto_error=False)
+    expected = (
+        settings.leadbot_intake_token.get_secret_value().encode()
+        if settings.leadbot_intake_token
+        else None
+    )
+
+    def require_token(
+        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
+    ) -> None:
+        given = credentials.credentials.encode() if credentials else b""
+        if expected is None or not secrets.compare_digest(given, expected):
+            raise _UnauthorizedError
+
+    @api.exception_handler(RequestValidationError)
+    def _invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            FieldError(".".join(str(p) for p in e["loc"][1:]) or "body", str(e["msg"]))
+            for e in exc.errors()
+        ]
+        return _errors(400, errors)
+
+    @api.exception_handler(InvalidLead)
+    def _invalid_lead(_: Request, exc: InvalidLead) -> JSONResponse:
+        return _errors(400, exc.errors)
+
+    @api.exception_handler(LeadNotFound)
+    def _no_lead(_: Request, exc: LeadNotFound) -> JSONResponse:
+        return _errors(404, [FieldError(exc.field, exc.user_message)])
+
+    @api.exception_handler(_UnauthorizedError)
+    def _unauthorized(_: Request, __: Exception) -> JSONResponse:
+        return JSONResponse(
+            status_code=401,
+            content={
+                "errors": [
+                    {"field": "Authorization", "message": "a valid bearer token is required"}
+                ]
+            },
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+    @api.post(
+        "/api/leads",
+        response_model=LeadOut,
+        status_code=201,
+        responses={200: {"model": LeadOut, "description": "Merged into an existing lead"},
+                   **ERROR_RESPONSES},
+        dependencies=[Depends(require_token)],
+        summary="Create a lead, or merge it into the same person's lead",
+    )  # fmt: skip
+    def post_lead(lead: LeadIn, response: Response) -> LeadOut:
+        check_custom_fields(lead, playbook)
+        for attempt in (1, 2):
+            try:
+                with session_scope(session_factory) as session:
+                    result = capture_lead(
+                        session=session, data=lead, playbook=playbook, now=clock(),
+                        actor="api", default_source="web_form",
+                    )  # fmt: skip
+                    out = LeadOut(id=result.lead.id or 0, stage=result.lead.stage,
+                                  score=result.lead.score)  # fmt: skip
+                break
+            except IntegrityError:
+                # The same person arrived twice at once; the second attempt merges.
+                if attempt == 2:
+                    raise
+        after_commit()
+        response.status_code = 201 if result.outcome is Outcome.CREATED else 200
+        return out
+
+    @api.post(
+        "/api/events",
+        response_model=LeadOut,
+        responses={404: {"model": ErrorsOut, "description": "No such lead"}, **ERROR_RESPONSES},
+        dependencies=[Depends(require_token)],
+        summary="Record an engagement event (page view, download, demo request…) and rescore",
+    )
+    def post_event(event: EventIn) -> LeadOut:
+        with session_scope(session_factory) as session:
+            lead, _ = record_engagement(
+                session=session, lead_id=event.lead_id, email=event.email,
+                event_type=event.type, at=event.at, playbook=playbook, now=clock(),
+            )  # fmt: skip
+            out = LeadOut(id=lead.id or 0, stage=lead.stage, score=lead.score)
+        after_commit()
+        return out
+
+    @api.get("/healthz", summary="200 when the database answers")
+    def healthz() -> JSONResponse:
+        try:
+            with session_scope(session_factory) as session:
+                database_answers(session)
+        except OperationalError:
+            log.exception("health check: database does not answer")
+            return JSONResponse(status_code=503, content={"status": "database unavailable"})
+        return JSONResponse(content={"status": "ok"})
+
+    @api.post("/slack/events", include_in_schema=False)
+    async def slack_events(request: Request) -> Response:
+        if bolt_app is None:
+            return JSONResponse(status_code=503, content={"error": "Slack is not configured"})
+        body = (await request.body()).decode("utf-8")
+        bolt_request = BoltRequest(
+            body=body, query=request.url.query, headers=dict(request.headers)
+        )
+        # Bolt's App is synchronous: run it in the thread pool so the event loop never blocks.
+        bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
+        return Response(
+            status_code=bolt_response.status,
+            content=bolt_response.body,
+            headers={k: v[0] for k, v in bolt_response.headers.items() if v},
+        )
+
+    return api
+
+
+class _UnauthorizedError(Exception):
+    """No valid bearer token on an intake request."""

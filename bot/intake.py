@@ -1,0 +1,313 @@
+"""Capture: a lead from any source is scrubbed, merged, enriched, scored and routed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlmodel import Session
+
+from bot.countries import country_code
+from bot.errors import FieldError, InvalidLead, LeadNotFound
+from bot.lifecycle import EventKind, hand_to_sales, move_stage, refresh_card
+from bot.playbook import Playbook, option_key
+from bot.scoring import FitAnswers, Score, Touch, engagement_points, is_sales_ready, score_lead
+from bot.scrub import Seniority, authority_for, clean_email, junk_reason, seniority_from_title
+from bot.stages import Stage
+from store.leads import (
+    add_engagement,
+    add_event,
+    add_lead,
+    find_lead_by_email_key,
+    get_lead,
+    lead_engagements,
+)
+from store.models import Lead
+
+#: Fields a later capture may change on an existing lead (the first source is kept).
+MERGEABLE = (
+    "name", "company", "title", "phone", "country", "budget", "authority", "timeframe",
+    "compelling_event", "company_size",
+)  # fmt: skip
+FUTURE_TOLERANCE = timedelta(minutes=5)
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    MERGED = "merged"
+    UNCHANGED = "unchanged"
+
+
+class LeadIn(BaseModel):
+    """A lead as a web form, a CSV row or the Slack modal sends it (the intake API's body)."""
+
+    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
+
+    email: str = Field(min_length=3, max_length=320)
+    name: str = Field(default="", max_length=200)
+    company: str = Field(default="", max_length=200)
+    title: str = Field(default="", max_length=200)
+    phone: str = Field(default="", max_length=50)
+    country: str = Field(default="", max_length=60)
+    source: str = Field(default="", max_length=40, pattern=r"^[A-Za-z0-9_ \-]*$")
+    budget: str = Field(default="", max_length=40)
+    authority: str = Field(default="", max_length=40)
+    timeframe: str = Field(default="", max_length=40)
+    compelling_event: str = Field(default="", max_length=500)
+    company_size: int | None = Field(default=None, ge=1, le=10_000_000)
+    fast_track: bool = False
+
+    @field_validator("compelling_event", mode="before")
+    @classmethod
+    def _event_flag(cls, value: Any) -> Any:
+        if isinstance(value, bool):
+            return "yes" if value else ""
+        return value
+
+    @field_validator("company_size", mode="before")
+    @classmethod
+    def _size_text(cls, value: Any) -> Any:
+        """Forms send '1,200', '200-500' or '1000+': take the lower bound."""
+        if isinstance(value, str):
+            text = value.replace(",", "").replace(" ", "").rstrip("+")
+            if not text:
+                return None
+            head = text.split("-", 1)[0]
+            if head.isdigit():
+                return int(head)
+        return value
+
+    def custom_fields(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    lead: Lead
+    outcome: Outcome
+    handed_to_sales: bool
+
+
+def parse_lead(data: dict[str, Any], playbook: Playbook) -> LeadIn:
+    """Validate raw lead data; every fault becomes a FieldError (HTTP 400, CSV line, modal)."""
+    try:
+        lead_in = LeadIn.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidLead(
+            [
+                FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"])
+                for e in exc.errors()
+            ]
+        ) from None
+    check_custom_fields(lead_in, playbook)
+    return lead_in
+
+
+def check_custom_fields(lead_in: LeadIn, playbook: Playbook) -> None:
+    """Fields beyond the standard ones must be named in the playbook's custom_fields."""
+    unknown = sorted(set(lead_in.custom_fields()) - set(playbook.custom_fields))
+    if unknown:
+        known = ", ".join(playbook.custom_fields) or "none"
+        raise InvalidLead(
+            [
+                FieldError(name, f"unknown field (custom fields in the playbook: {known})")
+                for name in unknown
+            ]
+        )
+
+
+def capture_lead(
+    *,
+    session: Session,
+    data: LeadIn,
+    playbook: Playbook,
+    now: datetime,
+    actor: str,
+    default_source: str,
+) -> CaptureResult:
+    """Create the lead, or merge it into the same person's lead; score it and hand it on."""
+    email = clean_email(data.email)
+    reason = junk_reason(email=email, name=data.name, company=data.company)
+    if reason:
+        raise InvalidLead([FieldError("email", reason)])
+    incoming = _incoming_fields(data)
+    existing = find_lead_by_email_key(session=session, email_key=email.key)
+    if existing is None:
+        lead = add_lead(
+            session=session,
+            lead=Lead(
+                email=email.email,
+                email_key=email.key,
+                domain=email.domain if not email.free_mail else "",
+                free_mail=email.free_mail,
+                source=option_key(data.source) if data.source else default_source,
+                stage=Stage.NEW,
+                custom=data.custom_fields(),
+                created_at=now,
+                updated_at=now,
+                stage_entered_at=now,
+                **incoming,
+            ),
+        )
+        _derive(lead)
+        assert lead.id is not None
+        add_event(
+            session=session, lead_id=lead.id, at=now, kind=EventKind.CAPTURED, actor=actor,
+            data={"source": lead.source},
+        )  # fmt: skip
+        outcome = Outcome.CREATED
+    else:
+        lead = existing
+        changed = _merge(lead, incoming, data.custom_fields())
+        outcome = Outcome.MERGED if changed else Outcome.UNCHANGED
+        if changed:
+            _derive(lead)
+            lead.updated_at = now
+            assert lead.id is not None
+            add_event(
+                session=session, lead_id=lead.id, at=now, kind=EventKind.MERGED, actor=actor,
+                data={"fields": changed, "source": data.source or default_source},
+            )  # fmt: skip
+    if data.fast_track and not lead.fast_tracked:
+        lead.fast_tracked = True
+        outcome = Outcome.MERGED if outcome is Outcome.UNCHANGED else outcome
+    handed = _rescore_and_advance(
+        session=session, lead=lead, playbook=playbook, now=now, actor=actor,
+        data_changed=outcome is not Outcome.UNCHANGED,
+    )  # fmt: skip
+    return CaptureResult(lead=lead, outcome=outcome, handed_to_sales=handed)
+
+
+def record_engagement(
+    *,
+    session: Session,
+    lead_id: int | None,
+    email: str | None,
+    event_type: str,
+    at: datetime | None,
+    playbook: Playbook,
+    now: datetime,
+) -> tuple[Lead, bool]:
+    """Add an engagement touch and rescore; returns the lead and whether it went to sales."""
+    points = engagement_points(playbook.scoring, event_type)
+    lead = _find(session=session, lead_id=lead_id, email=email)
+    when = at or now
+    if when > now + FUTURE_TOLERANCE:
+        raise InvalidLead([FieldError("at", "is in the future")])
+    assert lead.id is not None
+    add_engagement(
+        session=session, lead_id=lead.id, type=option_key(event_type), points=points, at=when
+    )
+    add_event(
+        session=session, lead_id=lead.id, at=now, kind=EventKind.ENGAGED, actor="api",
+        data={"type": option_key(event_type), "points": points, "at": when.isoformat()},
+    )  # fmt: skip
+    handed = _rescore_and_advance(
+        session=session, lead=lead, playbook=playbook, now=now, actor="api", data_changed=True
+    )
+    return lead, handed
+
+
+def _find(*, session: Session, lead_id: int | None, email: str | None) -> Lead:
+    if lead_id is not None:
+        lead = get_lead(session=session, lead_id=lead_id)
+        if lead is None:
+            raise LeadNotFound(lead_id)
+        return lead
+    if not email:
+        raise InvalidLead([FieldError("email", "give the lead's email or lead_id")])
+    key = clean_email(email).key
+    found = find_lead_by_email_key(session=session, email_key=key)
+    if found is None:
+        raise LeadNotFound(email=email)
+    return found
+
+
+def current_score(*, session: Session, lead: Lead, playbook: Playbook, now: datetime) -> Score:
+    assert lead.id is not None
+    touches = [
+        Touch(type=t.type, points=t.points, at=t.at)
+        for t in lead_engagements(session=session, lead_id=lead.id)
+    ]
+    answers = FitAnswers(
+        budget=lead.budget,
+        # An answered authority question beats what the job title suggests.
+        authority=lead.authority or authority_for(Seniority(lead.seniority or "unknown")),
+        timeframe=lead.timeframe,
+        compelling_event=lead.compelling_event,
+        company_size=lead.company_size,
+    )
+    return score_lead(answers=answers, touches=touches, scoring=playbook.scoring, now=now)
+
+
+def _rescore_and_advance(
+    *, session: Session, lead: Lead, playbook: Playbook, now: datetime, actor: str,
+    data_changed: bool,
+) -> bool:  # fmt: skip
+    score = current_score(session=session, lead=lead, playbook=playbook, now=now)
+    lead.score, lead.fit_score, lead.score_reasons = score.total, score.fit, score.as_dict()
+    session.add(lead)
+    if lead.stage in (Stage.NEW, Stage.NURTURE):
+        if lead.fast_tracked:
+            hand_to_sales(
+                session=session, lead=lead, playbook=playbook, actor=actor, now=now,
+                reason="fast-tracked by marketing",
+            )  # fmt: skip
+            return True
+        if is_sales_ready(score, playbook.scoring):
+            hand_to_sales(
+                session=session, lead=lead, playbook=playbook, actor=actor, now=now,
+                reason=f"score {score.total:g} reached the threshold "
+                       f"{playbook.scoring.threshold:g}",
+            )  # fmt: skip
+            return True
+        if lead.stage == Stage.NEW:
+            move_stage(
+                session=session, lead=lead, to=Stage.NURTURE, actor=actor, now=now,
+                reason=f"score {score.total:g} is below the threshold "
+                       f"{playbook.scoring.threshold:g}",
+            )  # fmt: skip
+        return False
+    if data_changed:
+        refresh_card(session=session, lead=lead, playbook=playbook, now=now)
+    return False
+
+
+def _incoming_fields(data: LeadIn) -> dict[str, Any]:
+    country = country_code(data.country) if data.country else None
+    if data.country and country is None:
+        raise InvalidLead([FieldError("country", f"'{data.country}' is not a country we know")])
+    return {
+        "name": data.name,
+        "company": data.company,
+        "title": data.title,
+        "phone": data.phone,
+        "country": country,
+        "budget": option_key(data.budget) if data.budget else "",
+        "authority": option_key(data.authority) if data.authority else "",
+        "timeframe": option_key(data.timeframe) if data.timeframe else "",
+        "compelling_event": data.compelling_event,
+        "company_size": data.company_size,
+    }
+
+
+def _merge(lead: Lead, incoming: dict[str, Any], custom: dict[str, Any]) -> list[str]:
+    """Newer non-empty answers win; an empty answer never erases what we know."""
+    changed = []
+    for name in MERGEABLE:
+        value = incoming.get(name)
+        if value not in (None, "") and getattr(lead, name) != value:
+            setattr(lead, name, value)
+            changed.append(name)
+    merged_custom = {**lead.custom, **{k: v for k, v in custom.items() if v not in (None, "")}}
+    if merged_custom != lead.custom:
+        changed.extend(sorted(k for k in merged_custom if lead.custom.get(k) != merged_custom[k]))
+        lead.custom = merged_custom
+    return changed
+
+
+def _derive(lead: Lead) -> None:
+    lead.seniority = seniority_from_title(lead.title).value

@@ -1,0 +1,99 @@
+"""Assembling and running `leadbot serve`: the ASGI app, the outbox worker, Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import uvicorn
+from fastapi import FastAPI
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from bot.app import create_app, make_web_client
+from bot.clock import utc_now
+from bot.errors import SettingsError
+from bot.http import create_http_app
+from bot.playbook import Playbook
+from bot.settings import Settings
+from jobs.worker import OutboxWorker
+from store.db import make_engine, session_factory
+from store.migrate import pending_migrations
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class LeadbotServer:
+    api: FastAPI
+    bolt: App
+    worker: OutboxWorker
+    engine: Engine
+    socket_mode: SocketModeHandler | None
+
+
+def _require(settings: Settings) -> None:
+    problems = []
+    for check in (settings.require_slack, settings.require_intake_token):
+        try:
+            check()
+        except SettingsError as error:
+            problems.append(error.user_message)
+    if problems:
+        raise SettingsError("\n".join(problems))
+
+
+def build_server(
+    settings: Settings, playbook: Playbook, *, clock: Callable[[], datetime] = utc_now
+) -> LeadbotServer:
+    """Everything `serve` runs, checked: settings, database reachable and migrated."""
+    _require(settings)
+    try:
+        behind = pending_migrations(settings.database_url)
+    except OperationalError as error:
+        raise SettingsError(
+            f"DATABASE_URL does not answer ({error.orig}); check the URL and that the server runs."
+        ) from None
+    if behind:
+        raise SettingsError(
+            "The database schema is not up to date: run `leadbot db upgrade` first."
+        )
+    engine = make_engine(settings.database_url)
+    factory = session_factory(engine)
+    worker = OutboxWorker(
+        session_factory=factory,
+        client=make_web_client(settings),
+        poll_seconds=settings.outbox_poll_seconds,
+        clock=clock,
+    )
+    bolt = create_app(
+        settings=settings, session_factory=factory, playbook=playbook, clock=clock,
+        after_commit=worker.wake,
+    )  # fmt: skip
+    api = create_http_app(
+        settings=settings, session_factory=factory, playbook=playbook, bolt_app=bolt, clock=clock,
+        after_commit=worker.wake,
+    )  # fmt: skip
+    socket_mode = None
+    if settings.slack_app_token is not None:
+        socket_mode = SocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+    return LeadbotServer(api=api, bolt=bolt, worker=worker, engine=engine, socket_mode=socket_mode)
+
+
+def run_server(server: LeadbotServer, *, host: str, port: int) -> None:
+    """Run until interrupted: uvicorn in front, the outbox worker and Socket Mode beside it."""
+    server.worker.start()
+    if server.socket_mode is not None:
+        server.socket_mode.connect()  # returns at once; Slack events then arrive over the socket
+        log.info("Socket Mode connected; HTTP still serves the intake API")
+    try:
+        uvicorn.run(server.api, host=host, port=port, log_level="info", access_log=False)
+    finally:
+        if server.socket_mode is not None:
+            server.socket_mode.close()
+        server.worker.stop()
+        server.engine.dispose()

@@ -1,0 +1,92 @@
+"""Requests as Slack sends them — signed — for the demo, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+TEAM_ID = "T0FAKE0001"
+
+
+def signed_headers(secret: str, body: str, timestamp: int, content_type: str) -> dict[str, str]:
+    """The headers Slack adds: a timestamp and an HMAC-SHA256 signature of the body."""
+    signature = SignatureVerifier(secret).generate_signature(timestamp=str(timestamp), body=body)
+    return {
+        "content-type": content_type,
+        "x-slack-request-timestamp": str(timestamp),
+        "x-slack-signature": signature or "",
+    }
+
+
+def _form(payload: dict[str, Any]) -> tuple[str, str]:
+    return urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+
+
+def block_action(
+    *, user_id: str, action_id: str, value: str, channel: str, message_ts: str, response_url: str
+) -> tuple[str, str]:
+    """A button click on a message: (body, content type)."""
+    return _form(
+        {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "acme"},
+            "user": {"id": user_id, "team_id": TEAM_ID},
+            "api_app_id": "A0LEADBOT1",
+            "token": "legacy-unused",
+            "trigger_id": "1.2.trigger",
+            "channel": {"id": channel},
+            "container": {"type": "message", "message_ts": message_ts, "channel_id": channel},
+            "message": {"ts": message_ts, "type": "message"},
+            "response_url": response_url,
+            "actions": [
+                {"type": "button", "action_id": action_id, "block_id": "b", "value": value,
+                 "action_ts": "1.2"}
+            ],
+        }
+    )  # fmt: skip
+
+
+def slash_command(
+    *, user_id: str, text: str, channel: str, response_url: str, command: str = "/lead"
+) -> tuple[str, str]:
+    body = urlencode(
+        {
+            "token": "legacy-unused", "team_id": TEAM_ID, "channel_id": channel,
+            "user_id": user_id, "command": command, "text": text,
+            "response_url": response_url, "trigger_id": "1.2.trigger", "api_app_id": "A0LEADBOT1",
+        }
+    )  # fmt: skip
+    return body, "application/x-www-form-urlencoded"
+
+
+def view_submission(
+    *, user_id: str, callback_id: str, values: dict[str, Any], private_metadata: str = ""
+) -> tuple[str, str]:
+    return _form(
+        {
+            "type": "view_submission",
+            "team": {"id": TEAM_ID},
+            "user": {"id": user_id, "team_id": TEAM_ID},
+            "api_app_id": "A0LEADBOT1",
+            "view": {
+                "id": "V0VIEW0001", "type": "modal", "callback_id": callback_id,
+                "private_metadata": private_metadata, "state": {"values": values},
+            },
+        }
+    )  # fmt: skip
+
+
+def event_callback(*, event: dict[str, Any], event_id: str) -> tuple[str, str]:
+    body = {
+        "type": "event_callback",
+        "team_id": TEAM_ID,
+        "api_app_id": "A0LEADBOT1",
+        "event": event,
+        "event_id": event_id,
+        "event_time": 1_700_000_000,
+        "authorizations": [{"team_id": TEAM_ID, "user_id": "U0LEADBOT1", "is_bot": True}],
+    }
+    return json.dumps(body), "application/json"

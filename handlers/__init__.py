@@ -1,0 +1,12 @@
+"""Thin Bolt listeners: ack, parse, one call into `bot/`, render. `register(app)` wires them."""
+
+from slack_bolt import App
+
+from handlers import actions, commands, events, views
+
+
+def register(app: App) -> None:
+    actions.register(app)
+    commands.register(app)
+    views.register(app)
+    events.register(app)

@@ -1,0 +1,131 @@
+"""Lead and history queries. Keyword-only, take the session, never commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from store.models import Engagement, Lead, LeadEvent, SlackDelivery
+
+
+def get_lead(*, session: Session, lead_id: int) -> Lead | None:
+    return session.get(Lead, lead_id)
+
+
+def find_lead_by_email_key(*, session: Session, email_key: str) -> Lead | None:
+    return session.exec(select(Lead).where(Lead.email_key == email_key)).first()
+
+
+def add_lead(*, session: Session, lead: Lead) -> Lead:
+    """Insert and flush so the lead has its id."""
+    session.add(lead)
+    session.flush()
+    return lead
+
+
+def add_event(
+    *,
+    session: Session,
+    lead_id: int,
+    at: datetime,
+    kind: str,
+    actor: str,
+    from_stage: str | None = None,
+    to_stage: str | None = None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> LeadEvent:
+    event = LeadEvent(
+        lead_id=lead_id,
+        at=at,
+        kind=kind,
+        actor=actor,
+        from_stage=from_stage,
+        to_stage=to_stage,
+        reason=reason,
+        data=data or {},
+    )
+    session.add(event)
+    return event
+
+
+def lead_history(*, session: Session, lead_id: int) -> Sequence[LeadEvent]:
+    return session.exec(
+        select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(col(LeadEvent.id))
+    ).all()
+
+
+def add_engagement(
+    *, session: Session, lead_id: int, type: str, points: float, at: datetime
+) -> Engagement:
+    touch = Engagement(lead_id=lead_id, type=type, points=points, at=at)
+    session.add(touch)
+    return touch
+
+
+def lead_engagements(*, session: Session, lead_id: int) -> Sequence[Engagement]:
+    return session.exec(
+        select(Engagement).where(Engagement.lead_id == lead_id).order_by(col(Engagement.at))
+    ).all()
+
+
+def claim_if_unclaimed(
+    *, session: Session, lead_id: int, owner_id: str, from_stage: str, to_stage: str, now: datetime
+) -> bool:
+    """Atomically make `owner_id` the owner if nobody is; True for exactly one caller.
+
+    A single conditional UPDATE: on PostgreSQL a concurrent claimer blocks on the row lock and
+    then re-checks the WHERE clause against the committed row, so only one UPDATE matches.
+    """
+    result = session.execute(
+        update(Lead)
+        .where(
+            col(Lead.id) == lead_id,
+            col(Lead.stage) == from_stage,
+            col(Lead.owner_id).is_(None),
+        )
+        .values(
+            owner_id=owner_id,
+            stage=to_stage,
+            claimed_at=now,
+            stage_entered_at=now,
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def leads_owned_by(
+    *, session: Session, owner_id: str, stages: Sequence[str], limit: int = 20
+) -> Sequence[Lead]:
+    return session.exec(
+        select(Lead)
+        .where(Lead.owner_id == owner_id, col(Lead.stage).in_(stages))
+        .order_by(col(Lead.stage_entered_at))
+        .limit(limit)
+    ).all()
+
+
+def unclaimed_leads(
+    *, session: Session, teams: Sequence[str], stage: str, limit: int = 20
+) -> Sequence[Lead]:
+    return session.exec(
+        select(Lead)
+        .where(col(Lead.team).in_(teams), Lead.stage == stage, col(Lead.owner_id).is_(None))
+        .order_by(col(Lead.sales_ready_at))
+        .limit(limit)
+    ).all()
+
+
+def remember_slack_delivery(*, session: Session, event_id: str, now: datetime) -> bool:
+    """Record an Events API delivery; False when it was already handled (a Slack retry)."""
+    if session.exec(select(SlackDelivery).where(SlackDelivery.event_id == event_id)).first():
+        return False
+    session.add(SlackDelivery(event_id=event_id, received_at=now))
+    session.flush()
+    return True

@@ -1,0 +1,53 @@
+"""Settings come from the environment; every bad one is one clear sentence."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.errors import SettingsError
+from bot.settings import Settings, load_settings
+
+
+def test_defaults_use_sqlite_and_slack_com(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DATABASE_URL", "SLACK_API_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = load_settings()
+    assert settings.database_url.startswith("sqlite:///")
+    assert settings.slack_api_url == "https://slack.com/api/"
+
+
+def test_slack_api_url_gets_its_trailing_slash(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9999/api")
+    assert load_settings().slack_api_url == "http://127.0.0.1:9999/api/"
+
+
+def test_postgres_urls_use_psycopg(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgres://u@db/leads")
+    assert load_settings().database_url == "postgresql+psycopg://u@db/leads"
+
+
+def test_each_malformed_variable_is_one_sentence(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxp-user-token")
+    monkeypatch.setenv("DATABASE_URL", "mysql://x")
+    monkeypatch.setenv("SLACK_API_URL", "slack.com/api")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    lines = caught.value.user_message.splitlines()
+    assert len(lines) == 3
+    assert any(line.startswith("SLACK_BOT_TOKEN must be a bot token") for line in lines)
+    assert any(line.startswith("DATABASE_URL must be") for line in lines)
+    assert any(line.startswith("SLACK_API_URL must start with http") for line in lines)
+
+
+def test_missing_slack_secrets_are_each_named() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings(slack_bot_token=None, slack_signing_secret=None).require_slack()
+    assert caught.value.user_message.splitlines() == [
+        "SLACK_BOT_TOKEN is not set: copy it from your Slack app's settings.",
+        "SLACK_SIGNING_SECRET is not set: copy it from your Slack app's settings.",
+    ]
+
+
+def test_missing_intake_token_is_refused() -> None:
+    with pytest.raises(SettingsError, match="LEADBOT_INTAKE_TOKEN is not set"):
+        Settings(leadbot_intake_token=None).require_intake_token()
