@@ -45,7 +45,7 @@ def postgres_engine() -> Iterator[Engine]:
     engine.dispose()
 
 
-def _empty_tables(engine: Engine) -> None:
+def empty_tables(engine: Engine) -> None:
     with engine.begin() as conn:
         for table in reversed(SQLModel.metadata.sorted_tables):
             conn.execute(table.delete())
@@ -61,9 +61,9 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         eng.dispose()
     else:
         eng = request.getfixturevalue("postgres_engine")
-        _empty_tables(eng)
+        empty_tables(eng)
         yield eng
-        _empty_tables(eng)
+        empty_tables(eng)
 
 
 @pytest.fixture

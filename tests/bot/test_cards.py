@@ -1,0 +1,109 @@
+"""The lead card: what a rep sees, safe from user text, within every Block Kit limit."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.cards import lead_card
+from bot.ids import ActionId, LeadRef
+from bot.playbook import Playbook
+from bot.scoring import Reason, Score
+from store.models import Lead
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+def a_lead(**overrides: Any) -> Lead:
+    fields: dict[str, Any] = {
+        "id": 7, "email": "greta@bigcorp.de", "email_key": "greta@bigcorp.de",
+        "name": "Greta Maier", "company": "BigCorp", "title": "VP Operations", "country": "DE",
+        "domain": "bigcorp.de", "company_size": 5200, "source": "web_form", "stage": "sales_ready",
+        "team": "enterprise", "score": 75.0, "created_at": NOW, "updated_at": NOW,
+        "stage_entered_at": NOW, "sales_ready_at": NOW,
+        "score_reasons": Score(
+            total=75, fit=45, engagement=30,
+            reasons=(Reason("Demo request", 30), Reason("Budget: approved", 20),
+                     Reason("Company size 5,200", 15), Reason("Page view", 1)),
+        ).as_dict(),
+    }  # fmt: skip
+    fields.update(overrides)
+    return Lead(**fields)
+
+
+def texts(blocks: list[dict[str, Any]]) -> list[str]:
+    """Every text string in the blocks."""
+    found: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key == "text" and isinstance(value, str):
+                    found.append(value)
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(blocks)
+    return found
+
+
+def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+
+
+def test_unclaimed_card_offers_claim_for_this_lead(playbook: Playbook) -> None:
+    card = lead_card(a_lead(), playbook=playbook, now=NOW)
+    [claim] = buttons(card.blocks)
+    assert claim["action_id"] == ActionId.CLAIM
+    assert LeadRef.model_validate_json(claim["value"]).lead_id == 7
+    assert card.text.startswith("Sales-ready lead #7: Greta Maier, BigCorp (score 75")
+
+
+def test_card_shows_score_and_top_three_reasons(playbook: Playbook) -> None:
+    all_text = "\n".join(texts(lead_card(a_lead(), playbook=playbook, now=NOW).blocks))
+    assert "Score 75" in all_text
+    assert "Demo request +30 · Budget: approved +20 · Company size 5,200 +15" in all_text
+    assert "Page view" not in all_text
+
+
+def test_claimed_card_names_owner_time_to_claim_and_next_step(playbook: Playbook) -> None:
+    lead = a_lead(owner_id="U0REPENTR1", stage="working",
+                  claimed_at=NOW + timedelta(minutes=14))  # fmt: skip
+    card = lead_card(lead, playbook=playbook, now=NOW)
+    assert buttons(card.blocks) == []
+    all_text = "\n".join(texts(card.blocks))
+    assert "Claimed by <@U0REPENTR1> after 14 min" in all_text
+    assert playbook.next_step("working") in all_text
+    assert "claimed by <@U0REPENTR1>" in card.text
+
+
+def test_user_text_can_neither_ping_nor_link(playbook: Playbook) -> None:
+    lead = a_lead(name="<!channel>", company="<https://evil.example|Free money> & Co",
+                  title="<@U0ADMIN001>", compelling_event="<!here> now")  # fmt: skip
+    card = lead_card(lead, playbook=playbook, now=NOW)
+    payload = json.dumps({"text": card.text, "blocks": card.blocks})
+    for dangerous in ("<!channel>", "<!here>", "<https://evil", "<@U0ADMIN001>"):
+        assert dangerous not in payload
+    assert "&lt;!channel&gt;" in card.text
+    assert "&amp; Co" in payload
+
+
+def test_huge_fields_are_cut_to_block_kit_limits(playbook: Playbook) -> None:
+    lead = a_lead(name="N" * 5000, company="C" * 5000, title="T" * 5000,
+                  compelling_event="E" * 5000, email="e" * 300 + "@x.de")  # fmt: skip
+    card = lead_card(lead, playbook=playbook, now=NOW)
+    for block in card.blocks:
+        if block["type"] == "section":
+            assert len(block["text"]["text"]) <= 3000
+            assert len(block.get("fields", [])) <= 10
+            assert all(len(f["text"]) <= 2000 for f in block.get("fields", []))
+    assert len(card.text) <= 3000
+    assert "…" in json.dumps(card.blocks, ensure_ascii=False)
+
+
+def test_fast_tracked_lead_says_so(playbook: Playbook) -> None:
+    card = lead_card(a_lead(fast_tracked=True), playbook=playbook, now=NOW)
+    assert "fast-tracked by marketing" in "\n".join(texts(card.blocks))
