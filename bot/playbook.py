@@ -28,7 +28,6 @@ CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{8,}$")
 DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
 CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 #: Lead fields that routing rules may test besides the playbook's custom fields.
 ROUTABLE_FIELDS = frozenset({"country", "region", "segment", "company_size", "source"})
@@ -184,11 +183,13 @@ class Scoring(Strict):
     engagement: NormalisedOptions = Field(default_factory=dict)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WORKWEEK: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+
+
 class BusinessHours(Strict):
     timezone: str = "UTC"
-    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: ["mon", "tue", "wed", "thu", "fri"]
-    )
+    days: list[Weekday] = Field(default_factory=lambda: list(WORKWEEK))
     start: str = "09:00"
     end: str = "17:00"
     holidays: str | list[str] | None = None
