@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import json
-import socket
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
-import uvicorn
 from pydantic import SecretStr
 
 from bot.fakeslack import FakeSlack
 from bot.ids import ActionId, LeadRef
 from bot.playbook import Playbook, load_playbook
-from bot.server import LeadbotServer, build_server
+from bot.server import build_server, serving_in_thread
 from bot.settings import Settings
 from bot.slackpayloads import block_action, signed_headers
 from store.migrate import upgrade
@@ -49,10 +44,11 @@ SAMPLE_LEADS: list[tuple[str, dict[str, Any]]] = [
             "email": "tom.hughes@brightlabs.co.uk",
             "name": "Tom Hughes",
             "company": "Bright Labs",
-            "title": "Data Analyst",
+            "title": "Head of Analytics",
             "country": "GB",
             "company_size": 300,
-            "timeframe": "this year",
+            "budget": "planned",
+            "timeframe": "this half",
         },
     ),
     (
@@ -87,31 +83,6 @@ SAMPLE_LEADS: list[tuple[str, dict[str, Any]]] = [
         {"email": "greta.maier+webinar@BIGCORP-industries.de", "phone": "+49 89 1234567"},
     ),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def serving(server: LeadbotServer, port: int) -> Iterator[str]:
-    """Run the real ASGI app on localhost in a thread; yields its base URL."""
-    config = uvicorn.Config(server.api, host="127.0.0.1", port=port, log_level="warning")
-    web = uvicorn.Server(config)
-    thread = threading.Thread(target=web.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not web.started and time.monotonic() < deadline:
-        time.sleep(0.02)
-    server.worker.start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.worker.stop()
-        web.should_exit = True
-        thread.join(timeout=10)
 
 
 def demo_settings(directory: Path, slack_url: str) -> Settings:
@@ -153,8 +124,9 @@ def run_demo(out: TextIO) -> None:
         server = build_server(settings, playbook)
         say("leadbot demo — a temporary SQLite store, the example playbook, a local Slack stand-in")
         say(f"Slack Web API stand-in: {fake.url}")
+        server.worker.start()
         with (
-            serving(server, _free_port()) as base,
+            serving_in_thread(server.api) as base,
             httpx.Client(
                 base_url=base, headers={"Authorization": f"Bearer {INTAKE_TOKEN}"}, timeout=10
             ) as http,
@@ -200,6 +172,7 @@ def run_demo(out: TextIO) -> None:
             say(_indent(fake.transcript()))
             health = http.get("/healthz")
             say(f"\nGET /healthz -> {health.status_code} {json.dumps(health.json())}")
+        server.worker.stop()
         server.engine.dispose()
     say("\nDone. Next: `leadbot check-config`, then connect a real workspace (README).")
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -97,3 +101,28 @@ def run_server(server: LeadbotServer, *, host: str, port: int) -> None:
             server.socket_mode.close()
         server.worker.stop()
         server.engine.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def serving_in_thread(api: FastAPI, port: int | None = None) -> Iterator[str]:
+    """Run the ASGI app under uvicorn on localhost in a thread (demo, tests, benchmarks)."""
+    config = uvicorn.Config(api, host="127.0.0.1", port=port or free_port(), log_level="warning")
+    web = uvicorn.Server(config)
+    thread = threading.Thread(target=web.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not web.started:  # uvicorn offers no start event to wait on
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError(f"uvicorn did not start on port {config.port}")
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{config.port}"
+    finally:
+        web.should_exit = True
+        thread.join(timeout=10)

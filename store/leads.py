@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from store.models import Engagement, Lead, LeadEvent, SlackDelivery
@@ -126,6 +127,10 @@ def remember_slack_delivery(*, session: Session, event_id: str, now: datetime) -
     """Record an Events API delivery; False when it was already handled (a Slack retry)."""
     if session.exec(select(SlackDelivery).where(SlackDelivery.event_id == event_id)).first():
         return False
-    session.add(SlackDelivery(event_id=event_id, received_at=now))
-    session.flush()
+    try:
+        # A savepoint, so a retry racing the first delivery loses cleanly on the unique key.
+        with session.begin_nested():
+            session.add(SlackDelivery(event_id=event_id, received_at=now))
+    except IntegrityError:
+        return False
     return True

@@ -25,6 +25,14 @@ HOT = {
     "budget": "approved",
     "timeframe": "this quarter",
 }
+WARM = {  # fit 40: below the threshold of 60 until a demo request (+30)
+    "email": "tom@brightlabs.co.uk",
+    "title": "Head of Analytics",
+    "company_size": 300,
+    "budget": "planned",
+    "timeframe": "this half",
+    "country": "GB",
+}
 LUKEWARM = {
     "email": "tom@brightlabs.co.uk",
     "name": "Tom Hughes",
@@ -174,7 +182,8 @@ def test_fast_track_hands_a_cold_lead_to_sales(session, playbook, now) -> None:
 
 
 def test_engagement_that_crosses_the_threshold_routes_the_lead(session, playbook, now) -> None:
-    lead = capture(session, playbook, now, LUKEWARM).lead
+    lead = capture(session, playbook, now, WARM).lead
+    assert lead.stage == Stage.NURTURE
     lead, handed = record_engagement(
         session=session, lead_id=None, email="tom@brightlabs.co.uk", event_type="demo_request",
         at=None, playbook=playbook, now=now,

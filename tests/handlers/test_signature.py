@@ -1,0 +1,62 @@
+"""Bolt verifies Slack's signature: forged or stale requests get 401 and change nothing."""
+
+from __future__ import annotations
+
+import time
+
+from sqlmodel import select
+
+from bot.slackpayloads import slash_command
+from store.db import session_scope
+from store.models import Lead
+from tests.factories import make_lead
+from tests.handlers.conftest import Harness
+
+
+def _claim_body(harness: Harness, lead_id: int) -> tuple[str, str]:
+    return slash_command(
+        user_id="U0REPEMEA1", text=f"claim {lead_id}", channel="C0EMEA0001",
+        response_url=harness.fake.response_url("U0REPEMEA1"),
+    )  # fmt: skip
+
+
+def _a_lead(harness: Harness) -> int:
+    with session_scope(harness.factory) as session:
+        lead_id = make_lead(session).id
+    assert lead_id is not None
+    return lead_id
+
+
+def _owner(harness: Harness) -> str | None:
+    with session_scope(harness.factory) as session:
+        return session.exec(select(Lead)).one().owner_id
+
+
+def test_wrong_signature_is_rejected_with_401(harness: Harness) -> None:
+    lead_id = _a_lead(harness)
+    body, content_type = _claim_body(harness, lead_id)
+    answer = harness.slack(body, content_type, secret="not-the-secret")
+    assert answer.status_code == 401
+    assert _owner(harness) is None
+
+
+def test_stale_signature_is_rejected_with_401(harness: Harness) -> None:
+    lead_id = _a_lead(harness)
+    body, content_type = _claim_body(harness, lead_id)
+    answer = harness.slack(body, content_type, timestamp=int(time.time()) - 10 * 60)
+    assert answer.status_code == 401
+    assert _owner(harness) is None
+
+
+def test_unsigned_request_is_rejected_with_401(harness: Harness) -> None:
+    body, content_type = _claim_body(harness, 1)
+    answer = harness.http.post("/slack/events", content=body,
+                               headers={"content-type": content_type})  # fmt: skip
+    assert answer.status_code == 401
+
+
+def test_correctly_signed_request_is_served(harness: Harness) -> None:
+    lead_id = _a_lead(harness)
+    body, content_type = _claim_body(harness, lead_id)
+    assert harness.slack(body, content_type).status_code == 200
+    assert _owner(harness) == "U0REPEMEA1"
