@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import uuid
@@ -58,22 +59,17 @@ def create_app(
         logger=logging.getLogger("leadbot.slack"),
     )
 
-    def unit_of_work(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
-        with session_scope(session_factory) as session:
-            context["session"] = session
-            context["playbook"] = playbook
-            context["now"] = clock()
-            event_id = body.get("event_id")
-            if event_id and not remember_slack_delivery(
-                session=session, event_id=event_id, now=context["now"]
-            ):
-                log.info("Slack re-delivered event %s; already handled", event_id)
-                context.ack()
-                return
-            next()
-        after_commit()
+    def provide(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
+        # Bolt-Python runs listeners after the whole middleware chain has returned, so a
+        # middleware cannot wrap them in a transaction; `unit_of_work` (per listener) does.
+        context["session_factory"] = session_factory
+        context["playbook"] = playbook
+        context["now"] = clock()
+        context["after_commit"] = after_commit
+        context["event_id"] = body.get("event_id")
+        next()
 
-    app.middleware(unit_of_work)
+    app.middleware(provide)
     app.error(handle_error)
 
     import handlers
@@ -82,13 +78,40 @@ def create_app(
     return app
 
 
+Listener = Callable[..., Any]
+
+
+def unit_of_work(listener: Listener) -> Listener:
+    """Run a listener inside one transaction: commit on return, roll back on any error.
+
+    The listener must take `context` (Bolt passes only the arguments a listener names).
+
+    An Events API delivery is recorded in the same transaction, so Slack's re-deliveries
+    (X-Slack-Retry-Num) of an event already handled are acknowledged and skipped.
+    """
+
+    @functools.wraps(listener)
+    def run(**kwargs: Any) -> Any:
+        context: BoltContext = kwargs["context"]
+        with session_scope(context["session_factory"]) as session:
+            context["session"] = session
+            event_id = context.get("event_id")
+            if event_id and not remember_slack_delivery(
+                session=session, event_id=event_id, now=context["now"]
+            ):
+                log.info("Slack re-delivered event %s; already handled", event_id)
+                return None
+            result = listener(**kwargs)
+        context["after_commit"]()
+        return result
+
+    return run
+
+
 def handle_error(
     error: Exception, body: dict[str, Any], context: BoltContext, logger: logging.Logger
 ) -> BoltResponse:
     """The one error boundary: domain errors become ephemeral sentences, the rest an incident id."""
-    session = context.get("session")
-    if session is not None:
-        session.rollback()  # nothing half-written
     if isinstance(error, LeadbotError):
         text = error.user_message
     else:

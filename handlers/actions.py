@@ -4,6 +4,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
+from bot.app import unit_of_work
 from bot.ids import ActionId, LeadRef
 from bot.lifecycle import claim_lead
 from bot.replies import claimed_reply
@@ -24,4 +25,4 @@ def claim_button(ack: Ack, action: dict[str, Any], context: BoltContext, respond
 
 
 def register(app: App) -> None:
-    app.action(ActionId.CLAIM)(claim_button)
+    app.action(ActionId.CLAIM)(unit_of_work(claim_button))

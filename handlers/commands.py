@@ -5,6 +5,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.app import unit_of_work
 from bot.commands import CommandCall, OpenNewLeadModal, run_lead_command
 from bot.ids import ModalOrigin
 from bot.modals import new_lead_modal
@@ -29,4 +30,4 @@ def lead_command(
 
 
 def register(app: App) -> None:
-    app.command("/lead")(lead_command)
+    app.command("/lead")(unit_of_work(lead_command))

@@ -3,6 +3,7 @@
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.app import unit_of_work
 from bot.commands import home_for
 
 
@@ -14,4 +15,4 @@ def home_opened(context: BoltContext, client: WebClient) -> None:
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(home_opened)
+    app.event("app_home_opened")(unit_of_work(home_opened))

@@ -4,6 +4,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
+from bot.app import unit_of_work
 from bot.errors import InvalidLead
 from bot.ids import CallbackId
 from bot.intake import Outcome, capture_lead, parse_lead
@@ -33,4 +34,4 @@ def new_lead_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> 
 
 
 def register(app: App) -> None:
-    app.view(CallbackId.NEW_LEAD)(new_lead_submitted)
+    app.view(CallbackId.NEW_LEAD)(unit_of_work(new_lead_submitted))

@@ -64,7 +64,10 @@ def test_body_that_is_not_json_is_400(harness: Harness) -> None:
 
 
 def test_engagement_event_rescores_and_can_hand_to_sales(harness: Harness) -> None:
-    lead_id = harness.intake(LEAD).json()["id"]
+    warm = {**LEAD, "title": "Head of Analytics", "budget": "planned", "timeframe": "this half"}
+    created = harness.intake(warm).json()
+    assert created["stage"] == "nurture"
+    lead_id = created["id"]
     answer = harness.http.post(
         "/api/events", json={"lead_id": lead_id, "type": "demo_request"},
         headers={"Authorization": "Bearer test-intake-token"},

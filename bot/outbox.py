@@ -1,0 +1,70 @@
+"""Queueing Slack sends in the caller's unit of work; `jobs.outbox` delivers them after commit.
+
+A state change and the message it causes are committed together, so a crash never leaves a
+claimed lead without its card update, or a card posted for a change that was rolled back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Session
+
+from bot.slacktext import Message
+from store import outbox as store
+from store.models import OutboxMessage
+
+
+class OutboxKind(StrEnum):
+    """What a queued send does in Slack."""
+
+    POST_CARD = store.POST_CARD  # chat.postMessage, then remember the card's channel and ts
+    UPDATE_CARD = store.UPDATE_CARD  # chat.update of the lead's card, in place
+    POST_MESSAGE = "post_message"  # a plain chat.postMessage: a DM, a nudge, a digest
+
+
+def queue_card(
+    *, session: Session, lead_id: int, channel: str, message: Message, now: datetime
+) -> OutboxMessage:
+    """Queue the lead's card for `channel`; its ts is recorded on the lead once posted."""
+    return store.add_outbox_message(
+        session=session,
+        kind=OutboxKind.POST_CARD,
+        channel=channel,
+        payload=message.as_payload(),
+        lead_id=lead_id,
+        now=now,
+    )
+
+
+def queue_card_update(*, session: Session, lead_id: int, message: Message, now: datetime) -> None:
+    """Queue the card's new content: folded into its post if unsent, else one chat.update."""
+    payload = message.as_payload()
+    # Slack then sees one post with the latest content instead of a post and an edit.
+    if store.replace_pending_card_post(session=session, lead_id=lead_id, payload=payload):
+        return
+    # Only the newest content matters, so older unsent updates need not be sent at all.
+    store.supersede_pending_updates(session=session, lead_id=lead_id)
+    store.add_outbox_message(
+        session=session,
+        kind=OutboxKind.UPDATE_CARD,
+        channel="",  # the card's channel is looked up on the lead when the update is sent
+        payload=payload,
+        lead_id=lead_id,
+        now=now,
+    )
+
+
+def queue_message(
+    *, session: Session, channel: str, message: Message, now: datetime
+) -> OutboxMessage:
+    """Queue a plain post to a channel, or to a user ID (Slack delivers that as a DM)."""
+    return store.add_outbox_message(
+        session=session,
+        kind=OutboxKind.POST_MESSAGE,
+        channel=channel,
+        payload=message.as_payload(),
+        lead_id=None,
+        now=now,
+    )

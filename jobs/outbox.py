@@ -1,0 +1,278 @@
+"""Delivering the outbox to Slack: honouring rate limits, riding out outages, never doubling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.outbox import OutboxKind
+from store.db import SessionFactory, session_scope
+from store.models import OutboxMessage
+from store.outbox import (
+    claim_due_messages,
+    get_lead_card,
+    mark_failed,
+    mark_retry,
+    mark_sent,
+    next_due_at,
+    record_card_location,
+    release,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_RETRY_AFTER = 30.0  # seconds, when a 429 comes without a Retry-After header
+BACKOFF_BASE = 5.0
+BACKOFF_MAX = 600.0
+ADMIN_RETRY = timedelta(minutes=15)
+# Slack errors that mean "try again later": its side had a problem, not the request.
+TRANSIENT_ERRORS = frozenset(
+    {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+)
+# Errors an admin can fix (invite the bot, unarchive, reinstall, grant a scope): retrying
+# slowly means the message still arrives once they have, instead of being lost.
+ADMIN_ERRORS = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "account_inactive",
+        "token_revoked",
+        "missing_scope",
+        "not_authed",
+    }
+)
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery round did; `retry_after` is set when Slack rate-limited it."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    deferred: int = 0  # claimed but not tried, because Slack asked us to slow down
+    retry_after: float | None = None
+
+    @property
+    def attempted(self) -> int:
+        return self.sent + self.retried + self.failed
+
+
+class _Outcome(Enum):
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    RATE_LIMITED = "rate_limited"
+
+
+@dataclass(frozen=True)
+class _Job:
+    """A claimed row's fields, read inside the claim's transaction so no ORM object escapes it."""
+
+    id: int
+    kind: str
+    channel: str
+    payload: dict[str, Any]
+    lead_id: int | None
+    attempts: int
+
+    @classmethod
+    def of(cls, message: OutboxMessage) -> _Job:
+        assert message.id is not None
+        return cls(
+            id=message.id,
+            kind=message.kind,
+            channel=message.channel,
+            payload=dict(message.payload),
+            lead_id=message.lead_id,
+            attempts=message.attempts,
+        )
+
+
+def deliver_outbox(
+    *,
+    session_factory: SessionFactory,
+    client: WebClient,
+    now: datetime,
+    limit: int = 50,
+    lease: timedelta = timedelta(seconds=60),
+) -> DeliveryReport:
+    """Send one batch of due outbox rows, recording each outcome right after its call.
+
+    The claim is one short transaction, and each send is recorded in its own: a crash re-sends at
+    most the one message that was in flight (once its lease runs out).
+    """
+    with session_scope(session_factory) as session:
+        jobs = [
+            _Job.of(m)
+            for m in claim_due_messages(session=session, now=now, limit=limit, lease=lease)
+        ]
+    report = DeliveryReport()
+    tried = 0
+    try:
+        for job in jobs:
+            tried += 1
+            outcome, retry_after = _deliver(
+                job, session_factory=session_factory, client=client, now=now
+            )
+            if outcome is _Outcome.SENT:
+                report.sent += 1
+            elif outcome is _Outcome.FAILED:
+                report.failed += 1
+            else:
+                report.retried += 1
+            if outcome is _Outcome.RATE_LIMITED:
+                # The limit applies to the calls that would follow too; stop and say when to resume.
+                report.retry_after = retry_after
+                break
+    finally:
+        # Also on an unexpected error: the untried rows go back at once rather than waiting out
+        # their lease. The row in flight keeps its lease, in case Slack did receive it.
+        untried = [job.id for job in jobs[tried:]]
+        if untried:
+            with session_scope(session_factory) as session:
+                release(session=session, message_ids=untried)
+            report.deferred = len(untried)
+    return report
+
+
+def next_due_in(*, session_factory: SessionFactory, now: datetime) -> float | None:
+    """Seconds until the earliest pending row is due (0 if it is), or None if none is pending."""
+    with session_scope(session_factory) as session:
+        due = next_due_at(session=session)
+    return None if due is None else max(0.0, (due - now).total_seconds())
+
+
+def _deliver(
+    job: _Job, *, session_factory: SessionFactory, client: WebClient, now: datetime
+) -> tuple[_Outcome, float | None]:
+    text = str(job.payload.get("text") or "")
+    blocks = job.payload.get("blocks") or None
+    channel = job.channel
+    try:
+        if job.kind == OutboxKind.UPDATE_CARD:
+            assert job.lead_id is not None
+            with session_scope(session_factory) as session:
+                card = get_lead_card(session=session, lead_id=job.lead_id)
+            if card is None:
+                log.error(
+                    "Outbox #%s: lead %s has no card to update (its post failed); dropped",
+                    job.id, job.lead_id,
+                )  # fmt: skip
+                return _fail(job, "no_card", session_factory=session_factory), None
+            channel, ts = card
+            # An empty list (not None) so an update to text only also clears the old blocks.
+            response = client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks or [])
+        else:
+            # No link_names: lead data is escaped text, and must never ping anyone.
+            response = client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
+            )
+    except SlackApiError as error:
+        return _after_api_error(
+            job, error, channel=channel, session_factory=session_factory, now=now
+        )
+    except OSError as error:  # URLError, ConnectionError and socket timeouts are all OSErrors
+        delay = _backoff(job.attempts)
+        log.warning(
+            "Outbox #%s to %s: Slack unreachable (%s); retrying in %.0f s",
+            job.id, channel, error, delay,
+        )  # fmt: skip
+        _retry(
+            job,
+            at=now + timedelta(seconds=delay),
+            error=f"network: {error}",
+            session_factory=session_factory,
+        )
+        return _Outcome.RETRY, None
+    sent_ts = response.get("ts")
+    with session_scope(session_factory) as session:
+        mark_sent(session=session, message_id=job.id, now=now, ts=sent_ts)
+        if job.kind == OutboxKind.POST_CARD and job.lead_id is not None and sent_ts:
+            # Slack answers with the channel it posted to (a D… id when addressed to a user).
+            posted_in = str(response.get("channel") or channel)
+            record_card_location(
+                session=session, lead_id=job.lead_id, channel=posted_in, ts=sent_ts
+            )
+    return _Outcome.SENT, None
+
+
+def _after_api_error(
+    job: _Job, error: SlackApiError, *, channel: str, session_factory: SessionFactory, now: datetime
+) -> tuple[_Outcome, float | None]:
+    status = error.response.status_code
+    data = error.response.data if isinstance(error.response.data, dict) else {}
+    code = str(data.get("error") or f"http_{status}")
+    if status == 429 or code == "ratelimited":
+        wait = _retry_after(error.response.headers)
+        log.warning("Outbox #%s: Slack rate-limited us; resuming in %.0f s", job.id, wait)
+        _retry(
+            job,
+            at=now + timedelta(seconds=wait),
+            error="ratelimited",
+            session_factory=session_factory,
+        )
+        return _Outcome.RATE_LIMITED, wait
+    if status >= 500 or code in TRANSIENT_ERRORS:
+        # A 5xx body is often an HTML error page, so the status says more than the error text.
+        reason = code if code in TRANSIENT_ERRORS else f"http_{status}"
+        delay = _backoff(job.attempts)
+        log.warning(
+            "Outbox #%s to %s: Slack unavailable (%s); retrying in %.0f s",
+            job.id, channel, reason, delay,
+        )  # fmt: skip
+        _retry(
+            job, at=now + timedelta(seconds=delay), error=reason, session_factory=session_factory
+        )
+        return _Outcome.RETRY, None
+    if code in ADMIN_ERRORS:
+        log.warning(
+            "Outbox #%s: Slack refused to post to %s: %s. An admin can fix this (invite the bot, "
+            "unarchive the channel, reinstall the app); retrying every %d minutes",
+            job.id, channel, code, ADMIN_RETRY.total_seconds() // 60,
+        )  # fmt: skip
+        _retry(job, at=now + ADMIN_RETRY, error=code, session_factory=session_factory)
+        return _Outcome.RETRY, None
+    log.error(
+        "Outbox #%s (%s to %s): Slack rejected it: %s; not retrying",
+        job.id,
+        job.kind,
+        channel,
+        code,
+    )
+    return _fail(job, code, session_factory=session_factory), None
+
+
+def _retry_after(headers: Mapping[str, Any]) -> float:
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            try:
+                return max(0.0, float(value[0] if isinstance(value, list) else value))
+            except (TypeError, ValueError):
+                break
+    return DEFAULT_RETRY_AFTER
+
+
+def _backoff(attempts: int) -> float:
+    """5 s after the first attempt, doubling, at most 10 minutes."""
+    return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
+
+
+def _retry(job: _Job, *, at: datetime, error: str, session_factory: SessionFactory) -> None:
+    with session_scope(session_factory) as session:
+        mark_retry(session=session, message_id=job.id, at=at, error=error)
+
+
+def _fail(job: _Job, error: str, *, session_factory: SessionFactory) -> _Outcome:
+    with session_scope(session_factory) as session:
+        mark_failed(session=session, message_id=job.id, error=error)
+    return _Outcome.FAILED

@@ -1,0 +1,96 @@
+"""The outbox worker `leadbot serve` runs beside the web app: delivers soon after each commit."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from slack_sdk import WebClient
+
+from jobs.outbox import deliver_outbox, next_due_in
+from store.db import SessionFactory
+
+log = logging.getLogger(__name__)
+
+# When the last round tried nothing yet a row looks due (a frozen clock, a lease ending this very
+# instant), wait at least this long so the loop cannot spin.
+MIN_WAIT_SECONDS = 0.05
+
+
+class OutboxWorker:
+    """A daemon thread that delivers the outbox when woken, when rows fall due, and on a poll."""
+
+    def __init__(
+        self,
+        *,
+        session_factory: SessionFactory,
+        client: WebClient,
+        poll_seconds: float = 2.0,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self._session_factory = session_factory
+        self._client = client
+        self._poll_seconds = poll_seconds
+        self._clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start delivering in a daemon thread (a second call does nothing)."""
+        if self._thread is not None and self._thread.is_alive():
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="leadbot-outbox", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Deliver now: called right after a commit that queued something."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Finish the round in progress, then stop; waits up to `timeout` seconds."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("The outbox worker did not stop within %.0f s", timeout)
+
+    @property
+    def running(self) -> bool:
+        """Whether the worker thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            # Cleared before the round, so a wake() during it triggers the next round at once.
+            self._wake.clear()
+            try:
+                pause, rate_limited = self._round()
+            except Exception:
+                # The worker must outlive a database hiccup or a bug in one message; the
+                # traceback goes to the log and the next round tries again.
+                log.exception("Outbox delivery failed; trying again in %.1f s", self._poll_seconds)
+                pause, rate_limited = self._poll_seconds, False
+            if rate_limited:
+                # Slack asked for a pause: a wake() must not send the next call before it ends.
+                self._stop.wait(pause)
+            else:
+                self._wake.wait(pause)
+
+    def _round(self) -> tuple[float, bool]:
+        """Deliver one batch; returns how long to wait and whether Slack rate-limited us."""
+        report = deliver_outbox(
+            session_factory=self._session_factory, client=self._client, now=self._clock()
+        )
+        if report.retry_after is not None:
+            return report.retry_after, True
+        due_in = next_due_in(session_factory=self._session_factory, now=self._clock())
+        if due_in is None:
+            return self._poll_seconds, False
+        if due_in <= 0 and not report.attempted:
+            return MIN_WAIT_SECONDS, False
+        return min(self._poll_seconds, due_in), False
