@@ -55,8 +55,15 @@ class Harness:
     client: WebClient
     sent: list[httpx.Response] = field(default_factory=list)
 
-    def slack(self, body: str, content_type: str, *, timestamp: int | None = None,
-              secret: str = SECRET, headers: dict[str, str] | None = None) -> httpx.Response:
+    def slack(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        secret: str = SECRET,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
         """POST a request to /slack/events, signed as Slack signs it."""
         signed = signed_headers(secret, body, timestamp or int(time.time()), content_type)
         return self.http.post("/slack/events", content=body, headers={**signed, **(headers or {})})

@@ -44,7 +44,10 @@ def test_submitted_form_captures_and_routes_the_lead(harness: Harness) -> None:
     with session_scope(harness.factory) as session:
         lead = session.exec(select(Lead)).one()
         assert (lead.email, lead.source, lead.stage, lead.team) == (
-            "ana@solarfarm.com.br", "booth", "sales_ready", "amer"
+            "ana@solarfarm.com.br",
+            "booth",
+            "sales_ready",
+            "amer",
         )
 
 
