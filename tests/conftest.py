@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,27 +23,40 @@ POSTGRES_URL = os.environ.get(
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
-def _postgres_engine() -> Engine | None:
-    engine = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
+def _postgres_engine(schema: str) -> Engine | None:
+    """An engine whose connections use their own schema, so concurrent test runs never meet."""
+    admin = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
     try:
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
     except OperationalError:
         return None
-    return engine
+    finally:
+        admin.dispose()
+    return make_engine(
+        POSTGRES_URL, connect_args={"connect_timeout": 3, "options": f"-csearch_path={schema}"}
+    )
+
+
+def _drop_schema(schema: str) -> None:
+    admin = make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    admin.dispose()
 
 
 @pytest.fixture(scope="session")
 def postgres_engine() -> Iterator[Engine]:
-    engine = _postgres_engine()
+    schema = f"leadbot_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    engine = _postgres_engine(schema)
     if engine is None:
         if os.environ.get("LEADBOT_REQUIRE_POSTGRES"):
             pytest.fail(f"PostgreSQL is required here but does not answer at {POSTGRES_URL}")
         pytest.skip(f"PostgreSQL does not answer at {POSTGRES_URL}; start it to run these tests")
-    SQLModel.metadata.drop_all(engine)
     create_schema(engine)
     yield engine
     engine.dispose()
+    _drop_schema(schema)
 
 
 def empty_tables(engine: Engine) -> None:

@@ -1,0 +1,131 @@
+"""CSV import: each row all-or-nothing, a line-numbered report, re-runs create nothing new."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import select
+
+from bot.csvimport import ImportSummary, import_file, import_rows, read_rows
+from bot.errors import LeadbotError
+from bot.playbook import Playbook
+from bot.settings import Settings
+from store.db import session_factory, session_scope
+from store.migrate import upgrade
+from store.models import Lead, LeadEvent, OutboxMessage
+from tests.conftest import NOW
+
+GOOD = """E-mail,Full Name,Company,Job Title,Country,Employees,Budget,Timeframe,utm_campaign
+greta@bigcorp-industries.de,Greta Maier,BigCorp,VP Operations,Germany,5200,approved,this quarter,x
+tom@brightlabs.co.uk,Tom Hughes,Bright Labs,Analyst,GB,300,,,y
+"""
+
+
+def run(engine: Engine, playbook: Playbook, text: str) -> ImportSummary:
+    summary = ImportSummary()
+    rows = read_rows(io.StringIO(text, newline=""), playbook, summary)
+    return import_rows(
+        rows, session_factory=session_factory(engine), playbook=playbook, now=NOW,
+        source="event", summary=summary,
+    )  # fmt: skip
+
+
+def leads(engine: Engine) -> list[Lead]:
+    with session_scope(session_factory(engine)) as session:
+        return list(session.exec(select(Lead).order_by(Lead.email)).all())
+
+
+def test_rows_become_leads_with_the_import_source(engine, playbook) -> None:
+    summary = run(engine, playbook, GOOD)
+    assert (summary.created, summary.merged, summary.rejected) == (2, 0, [])
+    assert [(lead.email, lead.source) for lead in leads(engine)] == [
+        ("greta@bigcorp-industries.de", "event"),
+        ("tom@brightlabs.co.uk", "event"),
+    ]
+
+
+def test_header_aliases_are_understood_and_unknown_columns_reported(engine, playbook) -> None:
+    summary = run(engine, playbook, GOOD)
+    greta = leads(engine)[0]
+    assert (greta.name, greta.title, greta.company_size) == ("Greta Maier", "VP Operations", 5200)
+    assert summary.ignored_columns == ["utm_campaign"]
+
+
+def test_sales_ready_rows_queue_their_cards(engine, playbook) -> None:
+    summary = run(engine, playbook, GOOD)
+    assert summary.handed_to_sales == 1
+    with session_scope(session_factory(engine)) as session:
+        [card] = session.exec(select(OutboxMessage)).all()
+        assert card.channel == playbook.team("enterprise").channel
+
+
+def test_bad_rows_are_rejected_with_their_line_and_good_rows_kept(engine, playbook) -> None:
+    text = (
+        GOOD
+        + "x@mailinator.com,Spam,,,,,,,\nnot-an-email,Bob,,,,,,,\nana@solarfarm.com.br,Ana,,,Narnia,,,,\n"
+    )
+    summary = run(engine, playbook, text)
+    assert summary.created == 2
+    assert [line for line, _ in summary.rejected] == [4, 5, 6]
+    assert "country" in summary.rejected[2][1]
+    assert len(leads(engine)) == 2
+
+
+def test_rejected_row_leaves_nothing_behind(engine, playbook) -> None:
+    run(engine, playbook, "email,country\nana@solarfarm.com.br,Narnia\n")
+    with session_scope(session_factory(engine)) as session:
+        assert session.exec(select(LeadEvent)).all() == []
+        assert session.exec(select(Lead)).all() == []
+
+
+def test_importing_the_same_file_twice_creates_nothing_new(engine, playbook) -> None:
+    run(engine, playbook, GOOD)
+    again = run(engine, playbook, GOOD)
+    assert (again.created, again.merged, again.unchanged) == (0, 0, 2)
+    assert len(leads(engine)) == 2
+
+
+def test_multiline_cells_keep_line_numbers_right(engine, playbook) -> None:
+    text = 'email,compelling_event\na@brightlabs.co.uk,"two\nlines"\nbad-email,x\n'
+    summary = run(engine, playbook, text)
+    assert [line for line, _ in summary.rejected] == [4]
+
+
+def test_file_without_an_email_column_is_refused_before_any_row(engine, playbook) -> None:
+    with pytest.raises(LeadbotError, match="Line 1 names no e-mail column"):
+        run(engine, playbook, "name,company\nBob,Acme\n")
+    assert leads(engine) == []
+
+
+def test_row_with_too_many_values_is_rejected(engine, playbook) -> None:
+    summary = run(engine, playbook, "email,name\na@brightlabs.co.uk,Al,extra\n")
+    assert summary.rejected == [(2, "3 values but 2 columns")]
+
+
+def test_summary_names_each_rejected_line(engine, playbook) -> None:
+    summary = run(engine, playbook, "email\nnot-an-email\n")
+    assert "line 2: email:" in summary.render()
+    assert summary.render().startswith("created 0, merged 0, unchanged 0, rejected 1")
+
+
+def test_import_file_reads_a_real_file_into_a_migrated_database(tmp_path: Path, playbook) -> None:
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    upgrade(url)
+    path = tmp_path / "leads.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    summary = import_file(path=path, settings=Settings(database_url=url), playbook=playbook,
+                          source="list", now=NOW)  # fmt: skip
+    assert summary.created == 2
+
+
+def test_non_utf8_file_names_the_line(tmp_path: Path, playbook) -> None:
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    upgrade(url)
+    path = tmp_path / "leads.csv"
+    path.write_bytes(b"email,name\na@b.de,Ana\nc@d.de,J\xf6rg\n")
+    with pytest.raises(LeadbotError, match="Line 3 of .* is not UTF-8"):
+        import_file(path=path, settings=Settings(database_url=url), playbook=playbook,
+                    source="list", now=NOW)  # fmt: skip
