@@ -65,7 +65,9 @@ def test_sales_ready_rows_queue_their_cards(engine, playbook) -> None:
 def test_bad_rows_are_rejected_with_their_line_and_good_rows_kept(engine, playbook) -> None:
     text = (
         GOOD
-        + "x@mailinator.com,Spam,,,,,,,\nnot-an-email,Bob,,,,,,,\nana@solarfarm.com.br,Ana,,,Narnia,,,,\n"
+        + "x@mailinator.com,Spam,,,,,,,\n"
+        + "not-an-email,Bob,,,,,,,\n"
+        + "ana@solarfarm.com.br,Ana,,,Narnia,,,,\n"
     )
     summary = run(engine, playbook, text)
     assert summary.created == 2

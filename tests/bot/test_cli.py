@@ -1,0 +1,82 @@
+"""The `leadbot` command line: check-config, db upgrade, import, serve's start-up checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import cli
+from tests.conftest import REPO
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean environment: a fresh SQLite file and the example playbook."""
+    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
+                 "LEADBOT_INTAKE_TOKEN", "SLACK_API_URL"):  # fmt: skip
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("LEADBOT_CONFIG", str(REPO / "playbook.example.yml"))
+    return tmp_path
+
+
+def test_check_config_accepts_the_example(env: Path) -> None:
+    result = runner.invoke(cli, ["check-config"])
+    assert result.exit_code == 0
+    assert "OK — 3 teams, 6 reps, 3 routing rules, sales-ready at 60." in result.output
+
+
+def test_check_config_names_each_mistake_with_its_line(env: Path) -> None:
+    broken = (REPO / "playbook.example.yml").read_text().replace("threshold: 60", "threshold: x")
+    path = env / "broken.yml"
+    path.write_text(broken)
+    result = runner.invoke(cli, ["check-config", str(path)])
+    assert result.exit_code == 2
+    line = next(i for i, t in enumerate(broken.splitlines(), 1) if "threshold: x" in t)
+    assert f"line {line} (scoring.threshold)" in result.output
+
+
+def test_bad_environment_is_one_sentence_per_variable(env: Path, monkeypatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://nope")
+    result = runner.invoke(cli, ["check-config"])
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("DATABASE_URL must be")
+
+
+def test_db_upgrade_then_import_a_csv(env: Path) -> None:
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    csv_path = env / "leads.csv"
+    csv_path.write_text("email,name\nana@solarfarm.com.br,Ana\nnot-an-email,Bob\n")
+    result = runner.invoke(cli, ["import", str(csv_path), "--source", "event"])
+    assert result.exit_code == 1  # a row was rejected
+    assert "created 1, merged 0, unchanged 0, rejected 1" in result.output
+    assert "line 3: email:" in result.output
+
+
+def test_import_before_upgrade_says_what_to_run(env: Path) -> None:
+    csv_path = env / "leads.csv"
+    csv_path.write_text("email\nana@solarfarm.com.br\n")
+    result = runner.invoke(cli, ["import", str(csv_path)])
+    assert result.exit_code == 2
+    assert "run `leadbot db upgrade` first" in result.output
+
+
+def test_serve_refuses_to_start_without_its_secrets(env: Path) -> None:
+    result = runner.invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert "SLACK_BOT_TOKEN is not set" in result.output
+    assert "SLACK_SIGNING_SECRET is not set" in result.output
+    assert "LEADBOT_INTAKE_TOKEN is not set" in result.output
+
+
+def test_serve_refuses_an_unmigrated_database(env: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("LEADBOT_INTAKE_TOKEN", "t")
+    result = runner.invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert "run `leadbot db upgrade` first" in result.output
