@@ -15,10 +15,12 @@ from pydantic import SecretStr
 from bot.fakeslack import FakeSlack
 from bot.ids import ActionId, LeadRef
 from bot.playbook import Playbook, load_playbook
-from bot.server import build_server, serving_in_thread
+from bot.server import LeadbotServer, build_server, serving_in_thread
 from bot.settings import Settings
 from bot.slackpayloads import block_action, signed_headers
+from store.db import session_factory, session_scope
 from store.migrate import upgrade
+from store.outbox import OutboxStatus, count_by_status
 
 INTAKE_TOKEN = "demo-intake-token"
 SIGNING_SECRET = "demo-signing-secret"
@@ -146,8 +148,7 @@ def run_demo(out: TextIO) -> None:
                 "/api/events", json={"email": "tom.hughes@brightlabs.co.uk", "type": "demo_request"}
             )
             say(f"    {answer.status_code} {answer.text}")
-            server.worker.wake()
-            fake.wait_for_calls("chat.postMessage", 4, timeout=10)
+            settle(server)
             say("\n== 3. What the team channels show now")
             say(_indent(fake.transcript()))
 
@@ -166,15 +167,26 @@ def run_demo(out: TextIO) -> None:
                     response_url=fake.response_url(user),
                 )
                 say(f"    {user}: HTTP {answer.status_code}")
-            server.worker.wake()
-            fake.wait_for_calls("chat.update", 1, timeout=10)
+            settle(server)
             say("\n== 5. The card updated in place, and each clicker got a private answer")
-            say(_indent(fake.transcript()))
+            say(_indent(fake.transcript(channels=[channel])))
             health = http.get("/healthz")
             say(f"\nGET /healthz -> {health.status_code} {json.dumps(health.json())}")
         server.worker.stop()
         server.engine.dispose()
     say("\nDone. Next: `leadbot check-config`, then connect a real workspace (README).")
+
+
+def settle(server: LeadbotServer, timeout: float = 10) -> None:
+    """Wake the outbox worker and wait until it has delivered everything queued so far."""
+    server.worker.wake()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session_scope(session_factory(server.engine)) as session:
+            if not count_by_status(session=session).get(OutboxStatus.PENDING):
+                return
+        time.sleep(0.02)
+    raise RuntimeError("the outbox did not drain; is the Slack stand-in answering?")
 
 
 def _indent(text: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -19,6 +19,8 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
+from bot.fakeslack_blocks import MAX_VIEW_BLOCKS, blocks_problem, message_problem, render_blocks
+
 TEAM_ID = "T0FAKE0001"
 BOT_USER_ID = "U0LEADBOT1"
 BOT_ID = "B0LEADBOT1"
@@ -26,9 +28,6 @@ USER_TZ = "Europe/Berlin"
 FIRST_TS_MICROS = 1_700_000_000_000_000  # ts "1700000000.000100" is the first one handed out
 # Fields Slack accepts as JSON text inside a form-encoded request.
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
-# Slack's documented limits, so the bugs that break real messages break tests too.
-MAX_MESSAGE_BLOCKS, MAX_VIEW_BLOCKS, MAX_TEXT = 50, 100, 40_000
-SECTION_TEXT, FIELD_TEXT, HEADER_TEXT, BUTTON_TEXT = 3000, 2000, 150, 75
 
 Args = dict[str, Any]
 
@@ -244,11 +243,13 @@ class FakeSlack:
                 lambda: sum(c.ok for c in self._calls if c.method == method) >= count, timeout
             )
 
-    def transcript(self) -> str:
-        """What each channel shows, then the ephemeral messages, as a person would read it."""
+    def transcript(self, channels: Collection[str] | None = None) -> str:
+        """What each channel (or only `channels`) shows, then the ephemerals, as people read it."""
         lines: list[str] = []
         with self._lock:
             for channel, posted in self._channels.items():
+                if channels is not None and channel not in channels:
+                    continue
                 label = f"DM with U{channel[1:]}" if channel.startswith("D") else f"#{channel}"
                 lines.append(f"{label} ({len(posted)} message{'' if len(posted) == 1 else 's'})")
                 for message in posted:
@@ -257,11 +258,11 @@ class FakeSlack:
                         plural = "" if message.edits == 1 else "s"
                         edited = f" (edited {message.edits} time{plural})"
                     lines.append(f"  [{message.ts}]{edited}")
-                    lines.extend(_indented(_render(message.blocks) or [message.text]))
+                    lines.extend(_indented(render_blocks(message.blocks) or [message.text]))
             for note in self._ephemerals:
                 where = f" in #{note.channel}" if note.channel else ""
                 lines.append(f"Only visible to {note.user}{where}:")
-                lines.extend(_indented(_render(note.blocks) or [note.text]))
+                lines.extend(_indented(render_blocks(note.blocks) or [note.text]))
         return "\n".join(lines)
 
     # -- serving --------------------------------------------------------------------------------
@@ -331,7 +332,7 @@ class FakeSlack:
     def _post_message(self, args: Args) -> dict[str, Any]:
         if not args.get("channel"):
             return _error("channel_not_found")
-        problem = _message_problem(args)
+        problem = message_problem(args)
         if problem:
             return _error(problem)
         channel, ts = _conversation(str(args["channel"])), self._next_ts()
@@ -345,7 +346,7 @@ class FakeSlack:
         found = [m for m in self._channels.get(channel, []) if m.ts == args.get("ts")]
         if not found:
             return _error("message_not_found" if channel in self._channels else "channel_not_found")
-        problem = _message_problem(args)
+        problem = message_problem(args)
         if problem:
             return _error(problem)
         message = found[0]
@@ -358,7 +359,7 @@ class FakeSlack:
     def _post_ephemeral(self, args: Args) -> dict[str, Any]:
         if not args.get("channel") or not args.get("user"):
             return _error("invalid_arguments")
-        problem = _message_problem(args)
+        problem = message_problem(args)
         if problem:
             return _error(problem)
         text, blocks = str(args.get("text") or ""), list(args.get("blocks") or [])
@@ -368,7 +369,7 @@ class FakeSlack:
     def _view_method(self, method: str) -> Callable[[Args], dict[str, Any]]:
         def handle(args: Args) -> dict[str, Any]:
             view = args.get("view")
-            if not isinstance(view, dict) or _blocks_problem(view.get("blocks"), MAX_VIEW_BLOCKS):
+            if not isinstance(view, dict) or blocks_problem(view.get("blocks"), MAX_VIEW_BLOCKS):
                 return _error("invalid_arguments")
             if method == "views.open" and not args.get("trigger_id"):
                 return _error("invalid_trigger_id")
@@ -467,104 +468,6 @@ def _failure_reply(failure: _Failure) -> _Reply:
 def _conversation(channel: str) -> str:
     # Posting to a user ID opens the DM with them; Slack answers with the DM's D… id.
     return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
-
-
-def _message_problem(args: Args) -> str | None:
-    text, blocks = args.get("text") or "", args.get("blocks")
-    if not text and not blocks:
-        return "no_text"
-    if blocks is not None and _blocks_problem(blocks, MAX_MESSAGE_BLOCKS):
-        return "invalid_blocks"
-    if len(str(text)) > MAX_TEXT:
-        return "msg_too_long"
-    return None
-
-
-def _blocks_problem(blocks: Any, max_blocks: int) -> bool:
-    if blocks is None:
-        return False
-    if not isinstance(blocks, list) or len(blocks) > max_blocks:
-        return True
-    return not all(isinstance(block, dict) and _block_ok(block) for block in blocks)
-
-
-def _text_ok(obj: Any, limit: int) -> bool:
-    return (
-        isinstance(obj, dict) and isinstance(obj.get("text"), str) and 0 < len(obj["text"]) <= limit
-    )
-
-
-def _element_ok(element: Any) -> bool:
-    if not isinstance(element, dict):
-        return False
-    if element.get("type") == "button":
-        return (
-            _text_ok(element.get("text"), BUTTON_TEXT)
-            and len(str(element.get("value", ""))) <= 2000
-        )
-    return True
-
-
-def _block_ok(block: dict[str, Any]) -> bool:
-    kind = block.get("type")
-    if len(str(block.get("block_id", ""))) > 255:
-        return False
-    if kind == "header":
-        return _text_ok(block.get("text"), HEADER_TEXT)
-    if kind == "section":
-        text, fields, accessory = (
-            block.get("text"),
-            block.get("fields") or [],
-            block.get("accessory"),
-        )
-        return (
-            (text is not None or bool(fields))
-            and (text is None or _text_ok(text, SECTION_TEXT))
-            and len(fields) <= 10
-            and all(_text_ok(f, FIELD_TEXT) for f in fields)
-            and (accessory is None or _element_ok(accessory))
-        )
-    if kind in ("actions", "context"):
-        elements = block.get("elements") or []
-        most = 25 if kind == "actions" else 10
-        return 0 < len(elements) <= most and all(_element_ok(e) for e in elements)
-    return isinstance(kind, str)
-
-
-def _label(element: dict[str, Any]) -> str:
-    if element.get("type") == "image":
-        return f"(image: {element.get('alt_text', '')})"
-    text = element.get("text")
-    if isinstance(text, dict):
-        text = text.get("text", "")
-    if element.get("type") in ("mrkdwn", "plain_text"):
-        return str(text or "")
-    placeholder = element.get("placeholder", {}).get("text", "")
-    return f"[{text or placeholder or element.get('type', '?')}]"
-
-
-def _render(blocks: list[dict[str, Any]]) -> list[str]:
-    """Blocks as plain text: headers, sections, fields, context, and buttons as [Label]."""
-    lines: list[str] = []
-    for block in blocks:
-        kind = block.get("type")
-        if kind == "header":
-            lines.append(str(block["text"]["text"]))
-        elif kind == "section":
-            if block.get("text"):
-                lines.append(str(block["text"]["text"]))
-            lines.extend(str(f["text"]) for f in block.get("fields") or [])
-            if block.get("accessory"):
-                lines.append(_label(block["accessory"]))
-        elif kind == "context":
-            lines.append(" · ".join(_label(e) for e in block.get("elements") or []))
-        elif kind == "actions":
-            lines.append("  ".join(_label(e) for e in block.get("elements") or []))
-        elif kind == "divider":
-            lines.append("---")
-        else:
-            lines.append(f"({kind} block)")
-    return lines
 
 
 def _indented(texts: list[str]) -> list[str]:

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): run them by hand, read the printed figures. See docs/benchmarks.md."""
