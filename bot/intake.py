@@ -134,7 +134,7 @@ def capture_lead(
     if reason:
         raise InvalidLead([FieldError("email", reason)])
     incoming = _incoming_fields(data)
-    existing = find_lead_by_email_key(session=session, email_key=email.key)
+    existing = find_lead_by_email_key(session=session, email_key=email.key, for_update=True)
     if existing is None:
         lead = add_lead(
             session=session,
@@ -213,14 +213,14 @@ def record_engagement(
 
 def _find(*, session: Session, lead_id: int | None, email: str | None) -> Lead:
     if lead_id is not None:
-        lead = get_lead(session=session, lead_id=lead_id)
+        lead = get_lead(session=session, lead_id=lead_id, for_update=True)
         if lead is None:
             raise LeadNotFound(lead_id)
         return lead
     if not email:
         raise InvalidLead([FieldError("email", "give the lead's email or lead_id")])
     key = clean_email(email).key
-    found = find_lead_by_email_key(session=session, email_key=key)
+    found = find_lead_by_email_key(session=session, email_key=key, for_update=True)
     if found is None:
         raise LeadNotFound(email=email)
     return found

@@ -113,7 +113,7 @@ def claim_lead(
     *, session: Session, lead_id: int, user_id: str, playbook: Playbook, now: datetime
 ) -> ClaimResult:
     """Make `user_id` the owner of a sales-ready lead; exactly one of many clickers wins."""
-    lead = get_lead(session=session, lead_id=lead_id)
+    lead = get_lead(session=session, lead_id=lead_id, for_update=True)
     if lead is None:
         raise LeadNotFound(lead_id)
     if lead.owner_id is not None:

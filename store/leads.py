@@ -13,12 +13,18 @@ from sqlmodel import Session, col, select
 from store.models import Engagement, Lead, LeadEvent, SlackDelivery
 
 
-def get_lead(*, session: Session, lead_id: int) -> Lead | None:
-    return session.get(Lead, lead_id)
+def get_lead(*, session: Session, lead_id: int, for_update: bool = False) -> Lead | None:
+    """The lead; `for_update` locks its row until commit (PostgreSQL) so deciders serialise."""
+    return session.get(Lead, lead_id, with_for_update=for_update or None)
 
 
-def find_lead_by_email_key(*, session: Session, email_key: str) -> Lead | None:
-    return session.exec(select(Lead).where(Lead.email_key == email_key)).first()
+def find_lead_by_email_key(
+    *, session: Session, email_key: str, for_update: bool = False
+) -> Lead | None:
+    query = select(Lead).where(Lead.email_key == email_key)
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).first()
 
 
 def add_lead(*, session: Session, lead: Lead) -> Lead:
