@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
+from sqlmodel import Session
 
 from bot.clock import utc_now
 from bot.errors import LeadbotError
+from bot.ids import BlockId
 from bot.playbook import Playbook
 from bot.settings import Settings
 from store.db import SessionFactory, session_scope
@@ -50,10 +52,13 @@ def create_app(
     most one quick Slack call; everything slow is queued in the outbox and sent after the response.
     """
     settings.require_slack()
-    assert settings.slack_signing_secret is not None
+    secret = settings.slack_signing_secret
     app = App(
         client=make_web_client(settings),
-        signing_secret=settings.slack_signing_secret.get_secret_value(),
+        # Without a secret (Socket Mode only) nothing may reach this app over HTTP: `serve` then
+        # mounts no /slack/events handler.
+        signing_secret=secret.get_secret_value() if secret else "",
+        request_verification_enabled=secret is not None,
         process_before_response=True,
         token_verification_enabled=False,
         logger=logging.getLogger("leadbot.slack"),
@@ -61,7 +66,7 @@ def create_app(
 
     def provide(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
         # Bolt-Python runs listeners after the whole middleware chain has returned, so a
-        # middleware cannot wrap them in a transaction; `unit_of_work` (per listener) does.
+        # middleware cannot wrap them in a transaction; listeners open `transaction(context)`.
         context["session_factory"] = session_factory
         context["playbook"] = playbook
         context["now"] = clock()
@@ -78,40 +83,35 @@ def create_app(
     return app
 
 
-Listener = Callable[..., Any]
+class AlreadyHandled(Exception):
+    """Slack re-delivered an event (X-Slack-Retry-Num) that was already handled."""
 
 
-def unit_of_work(listener: Listener) -> Listener:
-    """Run a listener inside one transaction: commit on return, roll back on any error.
+@contextmanager
+def transaction(context: BoltContext) -> Iterator[Session]:
+    """A listener's unit of work: commit when the block ends, roll back on any error.
 
-    The listener must take `context` (Bolt passes only the arguments a listener names).
-
-    An Events API delivery is recorded in the same transaction, so Slack's re-deliveries
-    (X-Slack-Retry-Num) of an event already handled are acknowledged and skipped.
+    Listeners reply to Slack after the block, so nobody is told of a change that did not commit.
+    An Events API delivery is recorded in the same transaction: a re-delivery of an event already
+    handled raises AlreadyHandled (acknowledged quietly), while one whose first try failed runs.
     """
-
-    @functools.wraps(listener)
-    def run(**kwargs: Any) -> Any:
-        context: BoltContext = kwargs["context"]
-        with session_scope(context["session_factory"]) as session:
-            context["session"] = session
-            event_id = context.get("event_id")
-            if event_id and not remember_slack_delivery(
-                session=session, event_id=event_id, now=context["now"]
-            ):
-                log.info("Slack re-delivered event %s; already handled", event_id)
-                return None
-            result = listener(**kwargs)
-        context["after_commit"]()
-        return result
-
-    return run
+    with session_scope(context["session_factory"]) as session:
+        event_id = context.get("event_id")
+        if event_id and not remember_slack_delivery(
+            session=session, event_id=event_id, now=context["now"]
+        ):
+            raise AlreadyHandled(event_id)
+        yield session
+    context["after_commit"]()
 
 
 def handle_error(
     error: Exception, body: dict[str, Any], context: BoltContext, logger: logging.Logger
 ) -> BoltResponse:
     """The one error boundary: domain errors become ephemeral sentences, the rest an incident id."""
+    if isinstance(error, AlreadyHandled):
+        logger.info("Slack re-delivered event %s; already handled", error)
+        return BoltResponse(status=200, body="")
     if isinstance(error, LeadbotError):
         text = error.user_message
     else:
@@ -119,14 +119,26 @@ def handle_error(
         logger.error("incident %s: %r", incident, error, exc_info=error)
         text = (
             f"Sorry, something went wrong on our side (incident {incident}). "
-            "Nothing was changed; please try again or quote the incident to your admin."
+            "Please try again; if it keeps happening, quote the incident to your admin."
         )
     if body.get("command"):
         # A slash command's HTTP response is itself an ephemeral reply.
-        reply = {"response_type": "ephemeral", "text": text}
-        return BoltResponse(
-            status=200, body=json.dumps(reply), headers={"content-type": "application/json"}
-        )
+        return _json_response({"response_type": "ephemeral", "text": text})
+    if body.get("type") == "view_submission":
+        # Keep the form open, with what the user typed, and say what happened under its first input.
+        return _json_response({"response_action": "errors", "errors": {_first_input(body): text}})
     if context.respond is not None and body.get("response_url"):
         context.respond(text=text, response_type="ephemeral", replace_original=False)
     return BoltResponse(status=200, body="")
+
+
+def _json_response(body: dict[str, Any]) -> BoltResponse:
+    return BoltResponse(
+        status=200, body=json.dumps(body), headers={"content-type": "application/json"}
+    )
+
+
+def _first_input(body: dict[str, Any]) -> str:
+    blocks = body.get("view", {}).get("blocks") or []
+    inputs = [b.get("block_id", "") for b in blocks if b.get("type") == "input"]
+    return inputs[0] if inputs else BlockId.NEW_EMAIL

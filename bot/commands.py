@@ -62,9 +62,12 @@ def run_lead_command(text: str, call: CommandCall) -> Message | OpenNewLeadModal
         lead_id = parse_lead_id(args[0])
         if name == "claim":
             result = claim_lead(
-                session=call.session, lead_id=lead_id, user_id=call.user_id,
-                playbook=call.playbook, now=call.now,
-            )  # fmt: skip
+                session=call.session,
+                lead_id=lead_id,
+                user_id=call.user_id,
+                playbook=call.playbook,
+                now=call.now,
+            )
             return claimed_reply(result, call.playbook)
         lead = get_lead(session=call.session, lead_id=lead_id)
         if lead is None:

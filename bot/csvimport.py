@@ -25,12 +25,24 @@ BATCH = 500
 #: Show a progress bar from this many rows on (on a terminal).
 PROGRESS_FROM = 2000
 HEADER_ALIASES = {
-    "e_mail": "email", "email_address": "email", "mail": "email",
-    "full_name": "name", "contact": "name", "company_name": "company", "organisation": "company",
-    "organization": "company", "account": "company", "job_title": "title", "position": "title",
-    "employees": "company_size", "headcount": "company_size", "size": "company_size",
-    "phone_number": "phone", "telephone": "phone", "country_code": "country",
-}  # fmt: skip
+    "e_mail": "email",
+    "email_address": "email",
+    "mail": "email",
+    "full_name": "name",
+    "contact": "name",
+    "company_name": "company",
+    "organisation": "company",
+    "organization": "company",
+    "account": "company",
+    "job_title": "title",
+    "position": "title",
+    "employees": "company_size",
+    "headcount": "company_size",
+    "size": "company_size",
+    "phone_number": "phone",
+    "telephone": "phone",
+    "country_code": "country",
+}
 STANDARD_FIELDS = set(LeadIn.model_fields)
 
 
@@ -108,9 +120,13 @@ def import_rows(
             savepoint = session.begin_nested()
             try:
                 result = capture_lead(
-                    session=session, data=parse_lead(data, playbook), playbook=playbook, now=now,
-                    actor="csv", default_source=source,
-                )  # fmt: skip
+                    session=session,
+                    data=parse_lead(data, playbook),
+                    playbook=playbook,
+                    now=now,
+                    actor="csv",
+                    default_source=source,
+                )
                 savepoint.commit()
             except InvalidLead as invalid:
                 savepoint.rollback()
@@ -172,8 +188,12 @@ def import_file(
             rows, total=total, unit=" rows", disable=None if total >= PROGRESS_FROM else True
         )
         return import_rows(
-            progress, session_factory=session_factory(engine), playbook=playbook,
-            now=now or utc_now(), source=source, summary=summary,
-        )  # fmt: skip
+            progress,
+            session_factory=session_factory(engine),
+            playbook=playbook,
+            now=now or utc_now(),
+            source=source,
+            summary=summary,
+        )
     finally:
         engine.dispose()

@@ -107,9 +107,13 @@ def click(
 ) -> httpx.Response:
     """A rep clicks Claim: a block_actions request, signed as Slack signs it."""
     body, content_type = block_action(
-        user_id=user_id, action_id=ActionId.CLAIM, value=LeadRef(lead_id=lead_id).model_dump_json(),
-        channel=channel, message_ts=ts, response_url=response_url,
-    )  # fmt: skip
+        user_id=user_id,
+        action_id=ActionId.CLAIM,
+        value=LeadRef(lead_id=lead_id).model_dump_json(),
+        channel=channel,
+        message_ts=ts,
+        response_url=response_url,
+    )
     headers = signed_headers(SIGNING_SECRET, body, int(time.time()), content_type)
     return http.post("/slack/events", content=body, headers=headers)
 

@@ -325,9 +325,14 @@ class FakeSlack:
 
     def _auth_test(self, args: Args) -> dict[str, Any]:
         return {
-            "ok": True, "url": "https://leadbot-fake.slack.com/", "team": "Fake Team",
-            "user": "leadbot", "team_id": TEAM_ID, "user_id": BOT_USER_ID, "bot_id": BOT_ID,
-        }  # fmt: skip
+            "ok": True,
+            "url": "https://leadbot-fake.slack.com/",
+            "team": "Fake Team",
+            "user": "leadbot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+        }
 
     def _post_message(self, args: Args) -> dict[str, Any]:
         if not args.get("channel"):
@@ -397,11 +402,16 @@ class FakeSlack:
         return {
             "ok": True,
             "user": {
-                "id": user, "team_id": TEAM_ID, "name": str(user).lower(),
-                "real_name": f"User {user}", "tz": USER_TZ, "tz_offset": tz_offset,
-                "is_bot": False, "profile": {"display_name": f"user-{user}"},
+                "id": user,
+                "team_id": TEAM_ID,
+                "name": str(user).lower(),
+                "real_name": f"User {user}",
+                "tz": USER_TZ,
+                "tz_offset": tz_offset,
+                "is_bot": False,
+                "profile": {"display_name": f"user-{user}"},
             },
-        }  # fmt: skip
+        }
 
     def _respond(self, user: str, channel: str, args: Args) -> dict[str, Any]:
         self._responses.append((user, dict(args)))

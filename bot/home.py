@@ -14,6 +14,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.cards import SECTION_LIMIT
 from bot.replies import lead_line
 from store.models import Lead
 
@@ -33,5 +34,14 @@ def home_view(*, mine: Sequence[Lead], unclaimed: Sequence[Lead]) -> dict[str, A
 
 
 def _list(leads: Sequence[Lead], empty: str) -> SectionBlock:
-    text = "\n".join(f"• {lead_line(lead)}" for lead in leads) if leads else empty
-    return SectionBlock(text=MarkdownTextObject(text=text[:3000]))
+    """One line per lead, whole lines only, within a section's 3,000 characters."""
+    lines: list[str] = []
+    used = 0
+    for shown, lead in enumerate(leads):
+        line = f"• {lead_line(lead)}"
+        if used + len(line) + 40 > SECTION_LIMIT:
+            lines.append(f"…and {len(leads) - shown} more (`/lead mine` lists yours)")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    return SectionBlock(text=MarkdownTextObject(text="\n".join(lines) or empty))

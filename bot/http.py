@@ -11,11 +11,12 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPBearer
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 from slack_bolt import App, BoltRequest
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.clock import utc_now
 from bot.errors import FieldError, InvalidLead, LeadNotFound
@@ -94,12 +95,9 @@ def create_http_app(
         else None
     )
 
-    def require_token(
-        credentials: HTTPAuthorizationCredentials | None = Depends(bearer),
-    ) -> None:
-        given = credentials.credentials.encode() if credentials else b""
-        if expected is None or not secrets.compare_digest(given, expected):
-            raise _UnauthorizedError
+    # The token is checked before the body is even read: a stranger learns nothing (not even
+    # what a valid body looks like) and gets 401, never 400.
+    api.add_middleware(IntakeTokenGate, expected=expected)
 
     @api.exception_handler(RequestValidationError)
     def _invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -117,38 +115,33 @@ def create_http_app(
     def _no_lead(_: Request, exc: LeadNotFound) -> JSONResponse:
         return _errors(404, [FieldError(exc.field, exc.user_message)])
 
-    @api.exception_handler(_UnauthorizedError)
-    def _unauthorized(_: Request, __: Exception) -> JSONResponse:
-        return JSONResponse(
-            status_code=401,
-            content={
-                "errors": [
-                    {"field": "Authorization", "message": "a valid bearer token is required"}
-                ]
-            },
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-
     @api.post(
         "/api/leads",
         response_model=LeadOut,
         status_code=201,
-        responses={200: {"model": LeadOut, "description": "Merged into an existing lead"},
-                   **ERROR_RESPONSES},
-        dependencies=[Depends(require_token)],
+        responses={
+            200: {"model": LeadOut, "description": "Merged into an existing lead"},
+            **ERROR_RESPONSES,
+        },
+        dependencies=[Depends(bearer)],  # documents the scheme; IntakeTokenGate enforces it
         summary="Create a lead, or merge it into the same person's lead",
-    )  # fmt: skip
+    )
     def post_lead(lead: LeadIn, response: Response) -> LeadOut:
         check_custom_fields(lead, playbook)
         for attempt in (1, 2):
             try:
                 with session_scope(session_factory) as session:
                     result = capture_lead(
-                        session=session, data=lead, playbook=playbook, now=clock(),
-                        actor="api", default_source="web_form",
-                    )  # fmt: skip
-                    out = LeadOut(id=result.lead.id or 0, stage=result.lead.stage,
-                                  score=result.lead.score)  # fmt: skip
+                        session=session,
+                        data=lead,
+                        playbook=playbook,
+                        now=clock(),
+                        actor="api",
+                        default_source="web_form",
+                    )
+                    out = LeadOut(
+                        id=result.lead.id or 0, stage=result.lead.stage, score=result.lead.score
+                    )
                 break
             except IntegrityError:
                 # The same person arrived twice at once; the second attempt merges.
@@ -162,15 +155,20 @@ def create_http_app(
         "/api/events",
         response_model=LeadOut,
         responses={404: {"model": ErrorsOut, "description": "No such lead"}, **ERROR_RESPONSES},
-        dependencies=[Depends(require_token)],
+        dependencies=[Depends(bearer)],  # documents the scheme; IntakeTokenGate enforces it
         summary="Record an engagement event (page view, download, demo request…) and rescore",
     )
     def post_event(event: EventIn) -> LeadOut:
         with session_scope(session_factory) as session:
             lead, _ = record_engagement(
-                session=session, lead_id=event.lead_id, email=event.email,
-                event_type=event.type, at=event.at, playbook=playbook, now=clock(),
-            )  # fmt: skip
+                session=session,
+                lead_id=event.lead_id,
+                email=event.email,
+                event_type=event.type,
+                at=event.at,
+                playbook=playbook,
+                now=clock(),
+            )
             out = LeadOut(id=lead.id or 0, stage=lead.stage, score=lead.score)
         after_commit()
         return out
@@ -188,7 +186,10 @@ def create_http_app(
     @api.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         if bolt_app is None:
-            return JSONResponse(status_code=503, content={"error": "Slack is not configured"})
+            # Socket Mode without a signing secret: Slack talks to us over the socket instead.
+            return JSONResponse(
+                status_code=404, content={"error": "Slack events arrive over Socket Mode"}
+            )
         body = (await request.body()).decode("utf-8")
         bolt_request = BoltRequest(
             body=body, query=request.url.query, headers=dict(request.headers)
@@ -204,5 +205,33 @@ def create_http_app(
     return api
 
 
-class _UnauthorizedError(Exception):
-    """No valid bearer token on an intake request."""
+class IntakeTokenGate:
+    """ASGI middleware: every /api/ request needs `Authorization: Bearer <LEADBOT_INTAKE_TOKEN>`."""
+
+    def __init__(self, app: ASGIApp, expected: bytes | None) -> None:
+        self.app = app
+        self.expected = expected
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].startswith("/api/"):
+            given = _bearer_token(scope)
+            # compare_digest takes the same time wherever the strings differ.
+            if self.expected is None or not secrets.compare_digest(given, self.expected):
+                await UNAUTHORIZED(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _bearer_token(scope: Scope) -> bytes:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            scheme, _, token = value.partition(b" ")
+            return token.strip() if scheme.lower() == b"bearer" else b""
+    return b""
+
+
+UNAUTHORIZED = JSONResponse(
+    status_code=401,
+    content={"errors": [{"field": "Authorization", "message": "a valid bearer token is required"}]},
+    headers={"WWW-Authenticate": "Bearer"},
+)

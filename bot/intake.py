@@ -29,9 +29,17 @@ from store.models import Lead
 
 #: Fields a later capture may change on an existing lead (the first source is kept).
 MERGEABLE = (
-    "name", "company", "title", "phone", "country", "budget", "authority", "timeframe",
-    "compelling_event", "company_size",
-)  # fmt: skip
+    "name",
+    "company",
+    "title",
+    "phone",
+    "country",
+    "budget",
+    "authority",
+    "timeframe",
+    "compelling_event",
+    "company_size",
+)
 FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
@@ -155,9 +163,13 @@ def capture_lead(
         _derive(lead)
         assert lead.id is not None
         add_event(
-            session=session, lead_id=lead.id, at=now, kind=EventKind.CAPTURED, actor=actor,
+            session=session,
+            lead_id=lead.id,
+            at=now,
+            kind=EventKind.CAPTURED,
+            actor=actor,
             data={"source": lead.source},
-        )  # fmt: skip
+        )
         outcome = Outcome.CREATED
     else:
         lead = existing
@@ -168,16 +180,24 @@ def capture_lead(
             lead.updated_at = now
             assert lead.id is not None
             add_event(
-                session=session, lead_id=lead.id, at=now, kind=EventKind.MERGED, actor=actor,
+                session=session,
+                lead_id=lead.id,
+                at=now,
+                kind=EventKind.MERGED,
+                actor=actor,
                 data={"fields": changed, "source": data.source or default_source},
-            )  # fmt: skip
+            )
     if data.fast_track and not lead.fast_tracked:
         lead.fast_tracked = True
         outcome = Outcome.MERGED if outcome is Outcome.UNCHANGED else outcome
     handed = _rescore_and_advance(
-        session=session, lead=lead, playbook=playbook, now=now, actor=actor,
+        session=session,
+        lead=lead,
+        playbook=playbook,
+        now=now,
+        actor=actor,
         data_changed=outcome is not Outcome.UNCHANGED,
-    )  # fmt: skip
+    )
     return CaptureResult(lead=lead, outcome=outcome, handed_to_sales=handed)
 
 
@@ -202,9 +222,13 @@ def record_engagement(
         session=session, lead_id=lead.id, type=option_key(event_type), points=points, at=when
     )
     add_event(
-        session=session, lead_id=lead.id, at=now, kind=EventKind.ENGAGED, actor="api",
+        session=session,
+        lead_id=lead.id,
+        at=now,
+        kind=EventKind.ENGAGED,
+        actor="api",
         data={"type": option_key(event_type), "points": points, "at": when.isoformat()},
-    )  # fmt: skip
+    )
     handed = _rescore_and_advance(
         session=session, lead=lead, playbook=playbook, now=now, actor="api", data_changed=True
     )
@@ -244,32 +268,49 @@ def current_score(*, session: Session, lead: Lead, playbook: Playbook, now: date
 
 
 def _rescore_and_advance(
-    *, session: Session, lead: Lead, playbook: Playbook, now: datetime, actor: str,
+    *,
+    session: Session,
+    lead: Lead,
+    playbook: Playbook,
+    now: datetime,
+    actor: str,
     data_changed: bool,
-) -> bool:  # fmt: skip
+) -> bool:
     score = current_score(session=session, lead=lead, playbook=playbook, now=now)
     lead.score, lead.fit_score, lead.score_reasons = score.total, score.fit, score.as_dict()
     session.add(lead)
     if lead.stage in (Stage.NEW, Stage.NURTURE):
         if lead.fast_tracked:
             hand_to_sales(
-                session=session, lead=lead, playbook=playbook, actor=actor, now=now,
+                session=session,
+                lead=lead,
+                playbook=playbook,
+                actor=actor,
+                now=now,
                 reason="fast-tracked by marketing",
-            )  # fmt: skip
+            )
             return True
         if is_sales_ready(score, playbook.scoring):
             hand_to_sales(
-                session=session, lead=lead, playbook=playbook, actor=actor, now=now,
+                session=session,
+                lead=lead,
+                playbook=playbook,
+                actor=actor,
+                now=now,
                 reason=f"score {score.total:g} reached the threshold "
-                       f"{playbook.scoring.threshold:g}",
-            )  # fmt: skip
+                f"{playbook.scoring.threshold:g}",
+            )
             return True
         if lead.stage == Stage.NEW:
             move_stage(
-                session=session, lead=lead, to=Stage.NURTURE, actor=actor, now=now,
+                session=session,
+                lead=lead,
+                to=Stage.NURTURE,
+                actor=actor,
+                now=now,
                 reason=f"score {score.total:g} is below the threshold "
-                       f"{playbook.scoring.threshold:g}",
-            )  # fmt: skip
+                f"{playbook.scoring.threshold:g}",
+            )
         return False
     if data_changed:
         refresh_card(session=session, lead=lead, playbook=playbook, now=now)

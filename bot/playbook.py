@@ -281,7 +281,8 @@ class Playbook(Strict):
         return None
 
     def can_claim(self, team_key: str, user_id: str) -> bool:
-        return user_id in self.teams[team_key].members() or user_id in self.admins
+        """Only the owning team's reps and its manager claim its leads."""
+        return user_id in self.teams[team_key].members()
 
 
 def _cross_check(book: Playbook) -> list[tuple[tuple[str | int, ...], str]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from bot.cards import duration_words, mention
+from bot.cards import duration_words, mention, slack_date
 from bot.lifecycle import ClaimResult
 from bot.playbook import Playbook
 from bot.slacktext import Message, escape, fit
@@ -52,7 +52,7 @@ def lead_summary_reply(lead: Lead, history: Sequence[LeadEvent], playbook: Playb
             move = f" {event.from_stage} → {event.to_stage}" if event.to_stage else ""
             why = f" ({fit(event.reason, 120)})" if event.reason else ""
             lines.append(
-                f"• {event.at:%Y-%m-%d %H:%M} {event.kind}{move}{why} — {mention(event.actor)}"
+                f"• {slack_date(event.at)} {event.kind}{move}{why} — {mention(event.actor)}"
             )
     return Message(text="\n".join(lines))
 

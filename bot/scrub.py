@@ -22,12 +22,38 @@ GMAIL_DOMAINS = frozenset({"gmail.com", "googlemail.com"})
 #: Words that people type when they only want to get past a form.
 JUNK_WORDS = frozenset(
     {
-        "test", "testing", "tester", "tests", "testuser", "asdf", "qwerty", "qwertz", "azerty",
-        "noreply", "donotreply", "nomail", "noemail", "abc", "xyz", "xxx", "aaa", "fake",
-        "fakeemail", "spam", "dummy", "foo", "foobar", "sample", "nobody", "null", "none",
-        "anonymous", "blah", "user",
+        "test",
+        "testing",
+        "tester",
+        "tests",
+        "testuser",
+        "asdf",
+        "qwerty",
+        "qwertz",
+        "azerty",
+        "noreply",
+        "donotreply",
+        "nomail",
+        "noemail",
+        "abc",
+        "xyz",
+        "xxx",
+        "aaa",
+        "fake",
+        "fakeemail",
+        "spam",
+        "dummy",
+        "foo",
+        "foobar",
+        "sample",
+        "nobody",
+        "null",
+        "none",
+        "anonymous",
+        "blah",
+        "user",
     }
-)  # fmt: skip
+)
 #: For names and companies, a narrower list: "ABC", "Bar" or "User" can be real.
 JUNK_NAME_WORDS = frozenset(
     {"test", "testing", "asdf", "qwerty", "xxx", "fake", "dummy", "foo", "foobar", "blah"}
@@ -40,9 +66,16 @@ PLACEHOLDER_NAMES = frozenset({"john doe", "jane doe", "max mustermann", "erika 
 #: runs from the middle of a row ("ertz", "stuv") are real names too often to count.
 #: AZERTY's top row is left out because "Azer" is a given name.
 KEY_ROWS = (
-    "1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "qwertzuiop", "yxcvbnm", "qsdfghjklm",
-    "wxcvbn", "abcdefghij",
-)  # fmt: skip
+    "1234567890",
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "qwertzuiop",
+    "yxcvbnm",
+    "qsdfghjklm",
+    "wxcvbn",
+    "abcdefghij",
+)
 MIN_RUN = 4
 DIGITS = "0123456789"
 

@@ -75,13 +75,23 @@ def build_server(
         clock=clock,
     )
     bolt = create_app(
-        settings=settings, session_factory=factory, playbook=playbook, clock=clock,
+        settings=settings,
+        session_factory=factory,
+        playbook=playbook,
+        clock=clock,
         after_commit=worker.wake,
-    )  # fmt: skip
+    )
+    socket_mode_only = (
+        settings.slack_app_token is not None and settings.slack_signing_secret is None
+    )
     api = create_http_app(
-        settings=settings, session_factory=factory, playbook=playbook, bolt_app=bolt, clock=clock,
+        settings=settings,
+        session_factory=factory,
+        playbook=playbook,
+        bolt_app=None if socket_mode_only else bolt,
+        clock=clock,
         after_commit=worker.wake,
-    )  # fmt: skip
+    )
     socket_mode = None
     if settings.slack_app_token is not None:
         socket_mode = SocketModeHandler(bolt, settings.slack_app_token.get_secret_value())

@@ -61,12 +61,14 @@ class Settings(BaseSettings):
         return value
 
     def require_slack(self) -> None:
-        """Refuse to start a Slack-facing process without the two Slack secrets."""
-        missing = [
-            name.upper()
-            for name in ("slack_bot_token", "slack_signing_secret")
-            if getattr(self, name) is None
-        ]
+        """Refuse to start a Slack-facing process without its Slack secrets.
+
+        Socket Mode (SLACK_APP_TOKEN) needs no signing secret: nothing arrives over HTTP.
+        """
+        needed = ["slack_bot_token"]
+        if self.slack_app_token is None:
+            needed.append("slack_signing_secret")
+        missing = [name.upper() for name in needed if getattr(self, name) is None]
         if missing:
             raise SettingsError(
                 "\n".join(

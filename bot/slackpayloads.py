@@ -42,11 +42,16 @@ def block_action(
             "message": {"ts": message_ts, "type": "message"},
             "response_url": response_url,
             "actions": [
-                {"type": "button", "action_id": action_id, "block_id": "b", "value": value,
-                 "action_ts": "1.2"}
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "action_ts": "1.2",
+                }
             ],
         }
-    )  # fmt: skip
+    )
 
 
 def slash_command(
@@ -54,11 +59,17 @@ def slash_command(
 ) -> tuple[str, str]:
     body = urlencode(
         {
-            "token": "legacy-unused", "team_id": TEAM_ID, "channel_id": channel,
-            "user_id": user_id, "command": command, "text": text,
-            "response_url": response_url, "trigger_id": "1.2.trigger", "api_app_id": "A0LEADBOT1",
+            "token": "legacy-unused",
+            "team_id": TEAM_ID,
+            "channel_id": channel,
+            "user_id": user_id,
+            "command": command,
+            "text": text,
+            "response_url": response_url,
+            "trigger_id": "1.2.trigger",
+            "api_app_id": "A0LEADBOT1",
         }
-    )  # fmt: skip
+    )
     return body, "application/x-www-form-urlencoded"
 
 
@@ -72,11 +83,14 @@ def view_submission(
             "user": {"id": user_id, "team_id": TEAM_ID},
             "api_app_id": "A0LEADBOT1",
             "view": {
-                "id": "V0VIEW0001", "type": "modal", "callback_id": callback_id,
-                "private_metadata": private_metadata, "state": {"values": values},
+                "id": "V0VIEW0001",
+                "type": "modal",
+                "callback_id": callback_id,
+                "private_metadata": private_metadata,
+                "state": {"values": values},
             },
         }
-    )  # fmt: skip
+    )
 
 
 def event_callback(*, event: dict[str, Any], event_id: str) -> tuple[str, str]:

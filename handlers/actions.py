@@ -4,7 +4,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.app import unit_of_work
+from bot.app import transaction
 from bot.ids import ActionId, LeadRef
 from bot.lifecycle import claim_lead
 from bot.replies import claimed_reply
@@ -13,16 +13,17 @@ from bot.replies import claimed_reply
 def claim_button(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
     ref = LeadRef.model_validate_json(action["value"])
-    result = claim_lead(
-        session=context["session"],
-        lead_id=ref.lead_id,
-        user_id=context.user_id or "",
-        playbook=context["playbook"],
-        now=context["now"],
-    )
+    with transaction(context) as session:
+        result = claim_lead(
+            session=session,
+            lead_id=ref.lead_id,
+            user_id=context.user_id or "",
+            playbook=context["playbook"],
+            now=context["now"],
+        )
     reply = claimed_reply(result, context["playbook"])
     respond(text=reply.text, response_type="ephemeral", replace_original=False)
 
 
 def register(app: App) -> None:
-    app.action(ActionId.CLAIM)(unit_of_work(claim_button))
+    app.action(ActionId.CLAIM)(claim_button)

@@ -5,7 +5,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.app import unit_of_work
+from bot.app import transaction
 from bot.commands import CommandCall, OpenNewLeadModal, run_lead_command
 from bot.ids import ModalOrigin
 from bot.modals import new_lead_modal
@@ -14,13 +14,14 @@ from bot.modals import new_lead_modal
 def lead_command(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient
 ) -> None:
-    call = CommandCall(
-        session=context["session"],
-        playbook=context["playbook"],
-        now=context["now"],
-        user_id=context.user_id or "",
-    )
-    reply = run_lead_command(command.get("text", ""), call)
+    with transaction(context) as session:
+        call = CommandCall(
+            session=session,
+            playbook=context["playbook"],
+            now=context["now"],
+            user_id=context.user_id or "",
+        )
+        reply = run_lead_command(command.get("text", ""), call)
     if isinstance(reply, OpenNewLeadModal):
         origin = ModalOrigin(channel_id=command.get("channel_id", ""))
         client.views_open(trigger_id=command["trigger_id"], view=new_lead_modal(origin))
@@ -30,4 +31,4 @@ def lead_command(
 
 
 def register(app: App) -> None:
-    app.command("/lead")(unit_of_work(lead_command))
+    app.command("/lead")(lead_command)

@@ -19,8 +19,10 @@ SCOPE_OF_METHOD: dict[str, str | None] = {
     "views_update": None,
     "auth_test": None,
 }
-CALL = re.compile(r"\.(auth_\w+|chat_\w+|views_\w+|users_\w+|conversations_\w+|files_\w+|"
-                  r"reactions_\w+|pins_\w+|im_\w+|team_\w+|usergroups_\w+)\(")  # fmt: skip
+CALL = re.compile(
+    r"\.(auth_\w+|chat_\w+|views_\w+|users_\w+|conversations_\w+|files_\w+|"
+    r"reactions_\w+|pins_\w+|im_\w+|team_\w+|usergroups_\w+)\("
+)
 MANIFEST = yaml.safe_load((REPO / "manifest.yml").read_text())
 
 

@@ -17,17 +17,35 @@ NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 def a_lead(**overrides: Any) -> Lead:
     fields: dict[str, Any] = {
-        "id": 7, "email": "greta@bigcorp.de", "email_key": "greta@bigcorp.de",
-        "name": "Greta Maier", "company": "BigCorp", "title": "VP Operations", "country": "DE",
-        "domain": "bigcorp.de", "company_size": 5200, "source": "web_form", "stage": "sales_ready",
-        "team": "enterprise", "score": 75.0, "created_at": NOW, "updated_at": NOW,
-        "stage_entered_at": NOW, "sales_ready_at": NOW,
+        "id": 7,
+        "email": "greta@bigcorp.de",
+        "email_key": "greta@bigcorp.de",
+        "name": "Greta Maier",
+        "company": "BigCorp",
+        "title": "VP Operations",
+        "country": "DE",
+        "domain": "bigcorp.de",
+        "company_size": 5200,
+        "source": "web_form",
+        "stage": "sales_ready",
+        "team": "enterprise",
+        "score": 75.0,
+        "created_at": NOW,
+        "updated_at": NOW,
+        "stage_entered_at": NOW,
+        "sales_ready_at": NOW,
         "score_reasons": Score(
-            total=75, fit=45, engagement=30,
-            reasons=(Reason("Demo request", 30), Reason("Budget: approved", 20),
-                     Reason("Company size 5,200", 15), Reason("Page view", 1)),
+            total=75,
+            fit=45,
+            engagement=30,
+            reasons=(
+                Reason("Demo request", 30),
+                Reason("Budget: approved", 20),
+                Reason("Company size 5,200", 15),
+                Reason("Page view", 1),
+            ),
         ).as_dict(),
-    }  # fmt: skip
+    }
     fields.update(overrides)
     return Lead(**fields)
 
@@ -70,8 +88,7 @@ def test_card_shows_score_and_top_three_reasons(playbook: Playbook) -> None:
 
 
 def test_claimed_card_names_owner_time_to_claim_and_next_step(playbook: Playbook) -> None:
-    lead = a_lead(owner_id="U0REPENTR1", stage="working",
-                  claimed_at=NOW + timedelta(minutes=14))  # fmt: skip
+    lead = a_lead(owner_id="U0REPENTR1", stage="working", claimed_at=NOW + timedelta(minutes=14))
     card = lead_card(lead, playbook=playbook, now=NOW)
     assert buttons(card.blocks) == []
     all_text = "\n".join(texts(card.blocks))
@@ -81,8 +98,12 @@ def test_claimed_card_names_owner_time_to_claim_and_next_step(playbook: Playbook
 
 
 def test_user_text_can_neither_ping_nor_link(playbook: Playbook) -> None:
-    lead = a_lead(name="<!channel>", company="<https://evil.example|Free money> & Co",
-                  title="<@U0ADMIN001>", compelling_event="<!here> now")  # fmt: skip
+    lead = a_lead(
+        name="<!channel>",
+        company="<https://evil.example|Free money> & Co",
+        title="<@U0ADMIN001>",
+        compelling_event="<!here> now",
+    )
     card = lead_card(lead, playbook=playbook, now=NOW)
     payload = json.dumps({"text": card.text, "blocks": card.blocks})
     for dangerous in ("<!channel>", "<!here>", "<https://evil", "<@U0ADMIN001>"):
@@ -92,8 +113,13 @@ def test_user_text_can_neither_ping_nor_link(playbook: Playbook) -> None:
 
 
 def test_huge_fields_are_cut_to_block_kit_limits(playbook: Playbook) -> None:
-    lead = a_lead(name="N" * 5000, company="C" * 5000, title="T" * 5000,
-                  compelling_event="E" * 5000, email="e" * 300 + "@x.de")  # fmt: skip
+    lead = a_lead(
+        name="N" * 5000,
+        company="C" * 5000,
+        title="T" * 5000,
+        compelling_event="E" * 5000,
+        email="e" * 300 + "@x.de",
+    )
     card = lead_card(lead, playbook=playbook, now=NOW)
     for block in card.blocks:
         if block["type"] == "section":
@@ -107,3 +133,15 @@ def test_huge_fields_are_cut_to_block_kit_limits(playbook: Playbook) -> None:
 def test_fast_tracked_lead_says_so(playbook: Playbook) -> None:
     card = lead_card(a_lead(fast_tracked=True), playbook=playbook, now=NOW)
     assert "fast-tracked by marketing" in "\n".join(texts(card.blocks))
+
+
+def test_home_tab_lists_whole_lines_and_says_how_many_more(playbook: Playbook) -> None:
+    from bot.home import home_view
+
+    leads = [a_lead(id=i, name="N" * 150 + " & Co") for i in range(1, 60)]
+    view = home_view(mine=[], unclaimed=leads)
+    [listing] = [b for b in view["blocks"] if b["type"] == "section"][1:]
+    text = listing["text"]["text"]
+    assert len(text) <= 3000
+    assert text.endswith("more (`/lead mine` lists yours)")
+    assert all(line.endswith("score 75") for line in text.splitlines()[:-1])

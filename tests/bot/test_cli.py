@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import cli
+from bot.playbook import load_playbook
+from bot.server import build_server, serving_in_thread
+from bot.settings import load_settings
+from store.migrate import upgrade
 from tests.conftest import REPO
 
 runner = CliRunner()
@@ -16,8 +21,13 @@ runner = CliRunner()
 @pytest.fixture
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A clean environment: a fresh SQLite file and the example playbook."""
-    for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN",
-                 "LEADBOT_INTAKE_TOKEN", "SLACK_API_URL"):  # fmt: skip
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "LEADBOT_INTAKE_TOKEN",
+        "SLACK_API_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
     monkeypatch.setenv("LEADBOT_CONFIG", str(REPO / "playbook.example.yml"))
@@ -80,3 +90,17 @@ def test_serve_refuses_an_unmigrated_database(env: Path, monkeypatch) -> None:
     result = runner.invoke(cli, ["serve", "--port", "0"])
     assert result.exit_code == 2
     assert "run `leadbot db upgrade` first" in result.output
+
+
+def test_socket_mode_serves_no_unverified_slack_url(env: Path, monkeypatch) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    monkeypatch.setenv("LEADBOT_INTAKE_TOKEN", "t")
+    settings = load_settings()
+    upgrade(settings.database_url)
+    server = build_server(settings, load_playbook(settings.leadbot_config))
+    assert server.socket_mode is not None
+    with serving_in_thread(server.api) as base:
+        answer = httpx.post(f"{base}/slack/events", content=b"payload=%7B%7D")
+    assert answer.status_code == 404
+    server.engine.dispose()

@@ -28,9 +28,13 @@ def run(engine: Engine, playbook: Playbook, text: str) -> ImportSummary:
     summary = ImportSummary()
     rows = read_rows(io.StringIO(text, newline=""), playbook, summary)
     return import_rows(
-        rows, session_factory=session_factory(engine), playbook=playbook, now=NOW,
-        source="event", summary=summary,
-    )  # fmt: skip
+        rows,
+        session_factory=session_factory(engine),
+        playbook=playbook,
+        now=NOW,
+        source="event",
+        summary=summary,
+    )
 
 
 def leads(engine: Engine) -> list[Lead]:
@@ -118,8 +122,9 @@ def test_import_file_reads_a_real_file_into_a_migrated_database(tmp_path: Path, 
     upgrade(url)
     path = tmp_path / "leads.csv"
     path.write_text(GOOD, encoding="utf-8")
-    summary = import_file(path=path, settings=Settings(database_url=url), playbook=playbook,
-                          source="list", now=NOW)  # fmt: skip
+    summary = import_file(
+        path=path, settings=Settings(database_url=url), playbook=playbook, source="list", now=NOW
+    )
     assert summary.created == 2
 
 
@@ -129,5 +134,10 @@ def test_non_utf8_file_names_the_line(tmp_path: Path, playbook) -> None:
     path = tmp_path / "leads.csv"
     path.write_bytes(b"email,name\na@b.de,Ana\nc@d.de,J\xf6rg\n")
     with pytest.raises(LeadbotError, match="Line 3 of .* is not UTF-8"):
-        import_file(path=path, settings=Settings(database_url=url), playbook=playbook,
-                    source="list", now=NOW)  # fmt: skip
+        import_file(
+            path=path,
+            settings=Settings(database_url=url),
+            playbook=playbook,
+            source="list",
+            now=NOW,
+        )

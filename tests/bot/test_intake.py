@@ -129,10 +129,16 @@ def test_identical_capture_changes_nothing_and_writes_no_event(session, playbook
 def test_merge_that_makes_a_lead_hot_hands_it_to_sales(session, playbook, now) -> None:
     capture(session, playbook, now, LUKEWARM)
     result = capture(
-        session, playbook, now,
-        {"email": LUKEWARM["email"], "budget": "approved", "timeframe": "this quarter",
-         "authority": "decision maker"},
-    )  # fmt: skip
+        session,
+        playbook,
+        now,
+        {
+            "email": LUKEWARM["email"],
+            "budget": "approved",
+            "timeframe": "this quarter",
+            "authority": "decision maker",
+        },
+    )
     assert result.handed_to_sales
     assert result.lead.stage == Stage.SALES_READY
     assert result.lead.team == "emea"
@@ -185,9 +191,14 @@ def test_engagement_that_crosses_the_threshold_routes_the_lead(session, playbook
     lead = capture(session, playbook, now, WARM).lead
     assert lead.stage == Stage.NURTURE
     lead, handed = record_engagement(
-        session=session, lead_id=None, email="tom@brightlabs.co.uk", event_type="demo_request",
-        at=None, playbook=playbook, now=now,
-    )  # fmt: skip
+        session=session,
+        lead_id=None,
+        email="tom@brightlabs.co.uk",
+        event_type="demo_request",
+        at=None,
+        playbook=playbook,
+        now=now,
+    )
     assert handed
     assert lead.stage == Stage.SALES_READY
     assert [m.kind for m in outbox(session)] == ["post_card"]
@@ -197,9 +208,14 @@ def test_old_engagement_counts_for_less(session, playbook, now) -> None:
     lead = capture(session, playbook, now, LUKEWARM).lead
     fresh_score = lead.score
     lead, handed = record_engagement(
-        session=session, lead_id=lead.id, email=None, event_type="demo_request",
-        at=now - timedelta(days=28), playbook=playbook, now=now,
-    )  # fmt: skip
+        session=session,
+        lead_id=lead.id,
+        email=None,
+        event_type="demo_request",
+        at=now - timedelta(days=28),
+        playbook=playbook,
+        now=now,
+    )
     assert not handed
     assert lead.score == pytest.approx(fresh_score + 30 / 4, abs=0.1)
 
@@ -208,18 +224,28 @@ def test_unknown_engagement_type_is_refused(session, playbook, now) -> None:
     lead = capture(session, playbook, now, LUKEWARM).lead
     with pytest.raises(InvalidLead) as caught:
         record_engagement(
-            session=session, lead_id=lead.id, email=None, event_type="telepathy", at=None,
-            playbook=playbook, now=now,
-        )  # fmt: skip
+            session=session,
+            lead_id=lead.id,
+            email=None,
+            event_type="telepathy",
+            at=None,
+            playbook=playbook,
+            now=now,
+        )
     assert caught.value.errors[0].field == "type"
 
 
 def test_engagement_for_unknown_lead_is_not_found(session, playbook, now) -> None:
     with pytest.raises(LeadNotFound):
         record_engagement(
-            session=session, lead_id=999, email=None, event_type="page_view", at=None,
-            playbook=playbook, now=now,
-        )  # fmt: skip
+            session=session,
+            lead_id=999,
+            email=None,
+            event_type="page_view",
+            at=None,
+            playbook=playbook,
+            now=now,
+        )
 
 
 def test_new_data_on_a_posted_lead_updates_its_pending_card(session, playbook, now) -> None:

@@ -14,8 +14,14 @@ from store.db import session_factory, session_scope
 from store.models import Engagement, Lead, OutboxMessage
 from tests.conftest import NOW
 
-WARM = {"email": "tom@brightlabs.co.uk", "title": "Head of Analytics", "company_size": 300,
-        "budget": "planned", "timeframe": "this half", "country": "GB"}  # fmt: skip
+WARM = {
+    "email": "tom@brightlabs.co.uk",
+    "title": "Head of Analytics",
+    "company_size": 300,
+    "budget": "planned",
+    "timeframe": "this half",
+    "country": "GB",
+}
 
 
 def at_once(count: int, work: Callable[[], None]) -> list[BaseException]:
@@ -41,14 +47,27 @@ def at_once(count: int, work: Callable[[], None]) -> list[BaseException]:
 def test_simultaneous_demo_requests_post_one_card(engine: Engine, playbook: Playbook) -> None:
     factory = session_factory(engine)
     with session_scope(factory) as session:
-        lead = capture_lead(session=session, data=parse_lead(WARM, playbook), playbook=playbook,
-                            now=NOW, actor="api", default_source="web_form").lead  # fmt: skip
+        lead = capture_lead(
+            session=session,
+            data=parse_lead(WARM, playbook),
+            playbook=playbook,
+            now=NOW,
+            actor="api",
+            default_source="web_form",
+        ).lead
         lead_id = lead.id
 
     def demo_request() -> None:
         with session_scope(factory) as session:
-            record_engagement(session=session, lead_id=lead_id, email=None,
-                              event_type="demo_request", at=None, playbook=playbook, now=NOW)  # fmt: skip
+            record_engagement(
+                session=session,
+                lead_id=lead_id,
+                email=None,
+                event_type="demo_request",
+                at=None,
+                playbook=playbook,
+                now=NOW,
+            )
 
     assert at_once(4, demo_request) == []
     with session_scope(factory) as session:
@@ -62,14 +81,26 @@ def test_simultaneous_demo_requests_post_one_card(engine: Engine, playbook: Play
 def test_simultaneous_merges_keep_one_lead(engine: Engine, playbook: Playbook) -> None:
     factory = session_factory(engine)
     with session_scope(factory) as session:
-        capture_lead(session=session, data=parse_lead(WARM, playbook), playbook=playbook, now=NOW,
-                     actor="api", default_source="web_form")  # fmt: skip
+        capture_lead(
+            session=session,
+            data=parse_lead(WARM, playbook),
+            playbook=playbook,
+            now=NOW,
+            actor="api",
+            default_source="web_form",
+        )
 
     def hot_again() -> None:
         with session_scope(factory) as session:
             hot = {**WARM, "budget": "approved", "authority": "decision maker"}  # fit 70
-            capture_lead(session=session, data=parse_lead(hot, playbook), playbook=playbook,
-                         now=NOW, actor="api", default_source="web_form")  # fmt: skip
+            capture_lead(
+                session=session,
+                data=parse_lead(hot, playbook),
+                playbook=playbook,
+                now=NOW,
+                actor="api",
+                default_source="web_form",
+            )
 
     assert at_once(4, hot_again) == []
     with session_scope(factory) as session:

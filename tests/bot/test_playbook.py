@@ -124,8 +124,8 @@ def test_segment_and_region_lookups(playbook: Playbook) -> None:
     assert playbook.region_of("ZW") is None
 
 
-def test_only_team_members_and_admins_may_claim(playbook: Playbook) -> None:
+def test_only_the_teams_reps_and_manager_may_claim(playbook: Playbook) -> None:
     assert playbook.can_claim("emea", "U0REPEMEA1")
     assert playbook.can_claim("emea", "U0MGREMEA1")
-    assert playbook.can_claim("emea", "U0ADMIN001")
+    assert not playbook.can_claim("emea", "U0ADMIN001")
     assert not playbook.can_claim("emea", "U0REPAMER1")

@@ -234,8 +234,12 @@ def test_score_reasons_are_sorted_biggest_first(scoring: Scoring) -> None:
         now=NOW,
     )
     assert [r.label for r in score.reasons] == [
-        "Demo request", "Decision maker", "Budget: planned", "Company size 60", "Page view",
-    ]  # fmt: skip
+        "Demo request",
+        "Decision maker",
+        "Budget: planned",
+        "Company size 60",
+        "Page view",
+    ]
 
 
 def test_score_total_is_rounded_to_one_decimal(scoring: Scoring) -> None:

@@ -323,8 +323,13 @@ def test_seniority_from_title(title: str, seniority: Seniority) -> None:
 
 def test_seniority_values_are_stored_strings() -> None:
     assert [s.value for s in Seniority] == [
-        "executive", "vp", "director", "manager", "individual", "unknown",
-    ]  # fmt: skip
+        "executive",
+        "vp",
+        "director",
+        "manager",
+        "individual",
+        "unknown",
+    ]
 
 
 @pytest.mark.parametrize("stored", ["", "unknown"])

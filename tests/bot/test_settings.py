@@ -48,6 +48,10 @@ def test_missing_slack_secrets_are_each_named() -> None:
     ]
 
 
+def test_socket_mode_needs_no_signing_secret() -> None:
+    Settings(slack_bot_token="xoxb-1", slack_app_token="xapp-1").require_slack()
+
+
 def test_missing_intake_token_is_refused() -> None:
     with pytest.raises(SettingsError, match="LEADBOT_INTAKE_TOKEN is not set"):
         Settings(leadbot_intake_token=None).require_intake_token()

@@ -68,24 +68,31 @@ class Harness:
         signed = signed_headers(secret, body, timestamp or int(time.time()), content_type)
         return self.http.post("/slack/events", content=body, headers={**signed, **(headers or {})})
 
-    def click_claim(self, user_id: str, lead_id: int, channel: str = "C0EMEA0001",
-                    ts: str = "1.000100") -> httpx.Response:  # fmt: skip
+    def click_claim(
+        self, user_id: str, lead_id: int, channel: str = "C0EMEA0001", ts: str = "1.000100"
+    ) -> httpx.Response:
         body, content_type = block_action(
-            user_id=user_id, action_id=ActionId.CLAIM,
-            value=LeadRef(lead_id=lead_id).model_dump_json(), channel=channel, message_ts=ts,
+            user_id=user_id,
+            action_id=ActionId.CLAIM,
+            value=LeadRef(lead_id=lead_id).model_dump_json(),
+            channel=channel,
+            message_ts=ts,
             response_url=self.fake.response_url(user_id),
-        )  # fmt: skip
+        )
         return self.slack(body, content_type)
 
     def command(self, user_id: str, text: str, channel: str = "C0EMEA0001") -> httpx.Response:
         body, content_type = slash_command(
-            user_id=user_id, text=text, channel=channel,
+            user_id=user_id,
+            text=text,
+            channel=channel,
             response_url=self.fake.response_url(user_id),
-        )  # fmt: skip
+        )
         return self.slack(body, content_type)
 
-    def event(self, event: dict[str, Any], event_id: str, retry: int | None = None
-              ) -> httpx.Response:  # fmt: skip
+    def event(
+        self, event: dict[str, Any], event_id: str, retry: int | None = None
+    ) -> httpx.Response:
         body, content_type = event_callback(event=event, event_id=event_id)
         headers = {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
         return self.slack(body, content_type, headers=headers if retry else None)
@@ -122,6 +129,10 @@ def harness(engine: Engine, fake_slack: FakeSlack, playbook: Playbook) -> Iterat
     )
     with serving_in_thread(api) as base, httpx.Client(base_url=base, timeout=10) as http:
         yield Harness(
-            http=http, fake=fake_slack, factory=factory, playbook=playbook, clock=clock,
+            http=http,
+            fake=fake_slack,
+            factory=factory,
+            playbook=playbook,
+            clock=clock,
             client=make_web_client(settings),
-        )  # fmt: skip
+        )

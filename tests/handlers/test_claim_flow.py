@@ -11,10 +11,15 @@ from store.models import Lead
 from tests.handlers.conftest import Harness
 
 HOT = {
-    "email": "greta@bigcorp-industries.de", "name": "Greta Maier", "company": "BigCorp",
-    "title": "VP Operations", "country": "DE", "company_size": 300, "budget": "approved",
+    "email": "greta@bigcorp-industries.de",
+    "name": "Greta Maier",
+    "company": "BigCorp",
+    "title": "VP Operations",
+    "country": "DE",
+    "company_size": 300,
+    "budget": "approved",
     "timeframe": "this quarter",
-}  # fmt: skip
+}
 EMEA = "C0EMEA0001"
 REP, OTHER_REP, STRANGER = "U0REPEMEA1", "U0REPEMEA2", "U0REPAMER1"
 

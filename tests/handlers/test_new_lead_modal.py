@@ -25,15 +25,19 @@ def submit(harness: Harness, **fields: str) -> Any:
         BlockId.NEW_EMAIL: _text(fields.get("email", "ana@solarfarm.com.br")),
         BlockId.NEW_NAME: _text(fields.get("name", "Ana Lima")),
         BlockId.NEW_COUNTRY: _text(fields.get("country", "Brazil")),
-        BlockId.NEW_SOURCE: {"value": {"type": "static_select",
-                                       "selected_option": {"value": "booth"}}},
-        BlockId.NEW_FAST_TRACK: {"value": {"type": "checkboxes",
-                                           "selected_options": [{"value": "yes"}]}},
-    }  # fmt: skip
+        BlockId.NEW_SOURCE: {
+            "value": {"type": "static_select", "selected_option": {"value": "booth"}}
+        },
+        BlockId.NEW_FAST_TRACK: {
+            "value": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}
+        },
+    }
     body, content_type = view_submission(
-        user_id=REP, callback_id=CallbackId.NEW_LEAD, values=values,
+        user_id=REP,
+        callback_id=CallbackId.NEW_LEAD,
+        values=values,
         private_metadata=ModalOrigin(channel_id="C0EMEA0001").model_dump_json(),
-    )  # fmt: skip
+    )
     return harness.slack(body, content_type)
 
 

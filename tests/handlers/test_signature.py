@@ -15,9 +15,11 @@ from tests.handlers.conftest import Harness
 
 def _claim_body(harness: Harness, lead_id: int) -> tuple[str, str]:
     return slash_command(
-        user_id="U0REPEMEA1", text=f"claim {lead_id}", channel="C0EMEA0001",
+        user_id="U0REPEMEA1",
+        text=f"claim {lead_id}",
+        channel="C0EMEA0001",
         response_url=harness.fake.response_url("U0REPEMEA1"),
-    )  # fmt: skip
+    )
 
 
 def _a_lead(harness: Harness) -> int:
@@ -50,8 +52,9 @@ def test_stale_signature_is_rejected_with_401(harness: Harness) -> None:
 
 def test_unsigned_request_is_rejected_with_401(harness: Harness) -> None:
     body, content_type = _claim_body(harness, 1)
-    answer = harness.http.post("/slack/events", content=body,
-                               headers={"content-type": content_type})  # fmt: skip
+    answer = harness.http.post(
+        "/slack/events", content=body, headers={"content-type": content_type}
+    )
     assert answer.status_code == 401
 
 
