@@ -13,7 +13,7 @@ from bot.outbox import queue_card, queue_card_update
 from bot.playbook import Playbook
 from bot.routing import Route, RoutingFacts, route_lead
 from bot.stages import CLOSED_STAGES, Stage, stage_name
-from store.leads import add_event, claim_if_unclaimed, get_lead
+from store.leads import add_event, get_lead
 from store.models import Lead
 
 
@@ -122,29 +122,13 @@ def claim_lead(
         raise NotClaimable(_not_claimable_sentence(lead))
     if not playbook.can_claim(lead.team, user_id):
         raise NotOnTeam(lead_id, playbook.team(lead.team).name)
-    if not claim_if_unclaimed(
-        session=session,
-        lead_id=lead_id,
-        owner_id=user_id,
-        from_stage=Stage.SALES_READY,
-        to_stage=Stage.WORKING,
-        now=now,
-    ):
-        session.refresh(lead)
-        if lead.owner_id is not None:
-            raise AlreadyClaimed(lead_id, lead.owner_id)
-        raise NotClaimable(_not_claimable_sentence(lead))
-    session.refresh(lead)
+    # The row is locked (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), so the checks
+    # above still hold: of many simultaneous clickers exactly one gets here first.
     waited = (now - lead.sales_ready_at).total_seconds() if lead.sales_ready_at else 0.0
-    add_event(
-        session=session,
-        lead_id=lead_id,
-        at=now,
-        kind=EventKind.STAGE_CHANGED,
-        actor=user_id,
-        from_stage=Stage.SALES_READY,
-        to_stage=Stage.WORKING,
-        reason="claimed",
+    lead.owner_id = user_id
+    lead.claimed_at = now
+    move_stage(
+        session=session, lead=lead, to=Stage.WORKING, actor=user_id, now=now, reason="claimed"
     )
     add_event(
         session=session,

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -78,33 +77,6 @@ def lead_engagements(*, session: Session, lead_id: int) -> Sequence[Engagement]:
     return session.exec(
         select(Engagement).where(Engagement.lead_id == lead_id).order_by(col(Engagement.at))
     ).all()
-
-
-def claim_if_unclaimed(
-    *, session: Session, lead_id: int, owner_id: str, from_stage: str, to_stage: str, now: datetime
-) -> bool:
-    """Atomically make `owner_id` the owner if nobody is; True for exactly one caller.
-
-    A single conditional UPDATE: on PostgreSQL a concurrent claimer blocks on the row lock and
-    then re-checks the WHERE clause against the committed row, so only one UPDATE matches.
-    """
-    result = session.execute(
-        update(Lead)
-        .where(
-            col(Lead.id) == lead_id,
-            col(Lead.stage) == from_stage,
-            col(Lead.owner_id).is_(None),
-        )
-        .values(
-            owner_id=owner_id,
-            stage=to_stage,
-            claimed_at=now,
-            stage_entered_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def leads_owned_by(

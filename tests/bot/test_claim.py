@@ -15,7 +15,6 @@ from bot.stages import Stage
 from store.db import session_factory, session_scope
 from store.leads import lead_history
 from store.models import Lead, OutboxMessage
-from tests.conftest import empty_tables
 from tests.factories import make_lead
 
 REP, OTHER_REP, MANAGER = "U0REPEMEA1", "U0REPEMEA2", "U0MGREMEA1"
@@ -74,10 +73,9 @@ def test_unknown_lead_is_not_found(session, playbook, now) -> None:
         claim_lead(session=session, lead_id=424242, user_id=REP, playbook=playbook, now=now)
 
 
-def test_exactly_one_of_many_concurrent_claims_wins(postgres_engine: Engine, playbook, now) -> None:
-    """Eight reps click at the same instant on PostgreSQL: one owner, seven told who."""
-    empty_tables(postgres_engine)
-    factory = session_factory(postgres_engine)
+def test_exactly_one_of_many_concurrent_claims_wins(engine: Engine, playbook, now) -> None:
+    """Eight clicks at the same instant: one owner, seven told who."""
+    factory = session_factory(engine)
     with session_scope(factory) as session:
         lead_id = make_lead(session).id
     clickers = ["U0REPEMEA1", "U0REPEMEA2", "U0MGREMEA1", "U0REPEMEA1"] * 2
@@ -108,4 +106,3 @@ def test_exactly_one_of_many_concurrent_claims_wins(postgres_engine: Engine, pla
         assert lead is not None and lead.owner_id == winners[0]
         claims = [e for e in lead_history(session=session, lead_id=lead_id) if e.kind == "claimed"]
         assert len(claims) == 1
-    empty_tables(postgres_engine)
