@@ -7,7 +7,6 @@ claimed lead without its card update, or a card posted for a change that was rol
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 
 from sqlmodel import Session
 
@@ -15,13 +14,8 @@ from bot.slacktext import Message
 from store import outbox as store
 from store.models import OutboxMessage
 
-
-class OutboxKind(StrEnum):
-    """What a queued send does in Slack."""
-
-    POST_CARD = store.POST_CARD  # chat.postMessage, then remember the card's channel and ts
-    UPDATE_CARD = store.UPDATE_CARD  # chat.update of the lead's card, in place
-    POST_MESSAGE = "post_message"  # a plain chat.postMessage: a DM, a nudge, a digest
+# Defined in the store, whose queries single out kinds and which never imports bot/; re-exported.
+from store.outbox import OutboxKind as OutboxKind
 
 
 def queue_card(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -12,10 +13,10 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.outbox import OutboxKind
 from store.db import SessionFactory, session_scope
 from store.models import OutboxMessage
 from store.outbox import (
+    OutboxKind,
     claim_due_messages,
     get_lead_card,
     mark_failed,
@@ -28,6 +29,9 @@ from store.outbox import (
 
 log = logging.getLogger(__name__)
 
+DEFAULT_LIMIT = 10  # rows per claim: their one lease must cover sending all of them in turn
+# Beyond the client's timeout, what one row may take: connecting, and recording the outcome.
+SEND_MARGIN = timedelta(seconds=5)
 DEFAULT_RETRY_AFTER = 30.0  # seconds, when a 429 comes without a Retry-After header
 BACKOFF_BASE = 5.0
 BACKOFF_MAX = 600.0
@@ -60,6 +64,7 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     deferred: int = 0  # claimed but not tried, because Slack asked us to slow down
+    expired: int = 0  # claimed but not tried: Slack was so slow their lease ran short first
     retry_after: float | None = None
 
     @property
@@ -84,10 +89,12 @@ class _Job:
     payload: dict[str, Any]
     lead_id: int | None
     attempts: int
+    locked_until: datetime  # the lease the claim set: the token that proves the row is ours
 
     @classmethod
     def of(cls, message: OutboxMessage) -> _Job:
         assert message.id is not None
+        assert message.locked_until is not None
         return cls(
             id=message.id,
             kind=message.kind,
@@ -95,7 +102,30 @@ class _Job:
             payload=dict(message.payload),
             lead_id=message.lead_id,
             attempts=message.attempts,
+            locked_until=message.locked_until,
         )
+
+
+def without_retries(client: WebClient) -> WebClient:
+    """`client` itself if it never retries a call on its own, else a copy of it that does not.
+
+    slack_sdk runs a client's `retry_handlers` inside one API call: `ConnectionErrorRetryHandler`
+    (the default, and what `bot.app.make_web_client` adds) sends the request again after a
+    connection reset, which may come after Slack already posted the message, so the card would
+    appear twice, and no lease covers that hidden second send. The outbox retries by itself, with
+    its backoff and the outcome recorded between attempts. The copy leaves the caller's client,
+    which Bolt shares, as it was.
+    """
+    if not client.retry_handlers:
+        return client
+    single_shot = copy.copy(client)
+    single_shot.retry_handlers = []
+    return single_shot
+
+
+def send_budget(client: WebClient) -> timedelta:
+    """The longest one row can take: the client's timeout plus a margin."""
+    return timedelta(seconds=client.timeout) + SEND_MARGIN
 
 
 def deliver_outbox(
@@ -103,14 +133,29 @@ def deliver_outbox(
     session_factory: SessionFactory,
     client: WebClient,
     now: datetime,
-    limit: int = 50,
-    lease: timedelta = timedelta(seconds=60),
+    limit: int = DEFAULT_LIMIT,
+    lease: timedelta | None = None,
+    clock: Callable[[], datetime] | None = None,
 ) -> DeliveryReport:
     """Send one batch of due outbox rows, recording each outcome right after its call.
 
     The claim is one short transaction, and each send is recorded in its own: a crash re-sends at
     most the one message that was in flight (once its lease runs out).
+
+    The batch's rows share one lease, by default long enough to send every one of them at the
+    client's timeout (`limit * send_budget(client)`). `clock` tells the time between rows (it
+    defaults to `now`, frozen): a row is sent only if its lease still has room for one whole
+    send, so another sender, which may take the row once the lease has run out, never sends it
+    too. The rest of the batch is then handed back. Outcomes are recorded only for rows still
+    held under this claim's lease.
     """
+    client = without_retries(client)
+    budget = send_budget(client)
+    if lease is None:
+        lease = limit * budget
+    elif lease < budget:
+        raise ValueError(f"a lease of {lease} leaves no time to send even one row ({budget})")
+    read_clock = clock if clock is not None else lambda: now
     with session_scope(session_factory) as session:
         jobs = [
             _Job.of(m)
@@ -118,11 +163,17 @@ def deliver_outbox(
         ]
     report = DeliveryReport()
     tried = 0
+    lease_ran_short = False
     try:
         for job in jobs:
+            if read_clock() + budget > job.locked_until:
+                # Slack was slow: the lease could end mid-send, and another sender may take the
+                # row from then on. One of us must not send it; hand it back instead.
+                lease_ran_short = True
+                break
             tried += 1
             outcome, retry_after = _deliver(
-                job, session_factory=session_factory, client=client, now=now
+                job, session_factory=session_factory, client=client, clock=read_clock
             )
             if outcome is _Outcome.SENT:
                 report.sent += 1
@@ -137,11 +188,23 @@ def deliver_outbox(
     finally:
         # Also on an unexpected error: the untried rows go back at once rather than waiting out
         # their lease. The row in flight keeps its lease, in case Slack did receive it.
-        untried = [job.id for job in jobs[tried:]]
+        untried = jobs[tried:]
         if untried:
             with session_scope(session_factory) as session:
-                release(session=session, message_ids=untried)
-            report.deferred = len(untried)
+                released = release(
+                    session=session,
+                    message_ids=[job.id for job in untried],
+                    locked_until=untried[0].locked_until,
+                )
+            if lease_ran_short:
+                log.warning(
+                    "Outbox: Slack is slow; the lease ran short with %d claimed rows untried, "
+                    "%d handed back (the rest another sender has taken over)",
+                    len(untried), released,
+                )  # fmt: skip
+                report.expired = len(untried)
+            else:
+                report.deferred = len(untried)
     return report
 
 
@@ -153,7 +216,7 @@ def next_due_in(*, session_factory: SessionFactory, now: datetime) -> float | No
 
 
 def _deliver(
-    job: _Job, *, session_factory: SessionFactory, client: WebClient, now: datetime
+    job: _Job, *, session_factory: SessionFactory, client: WebClient, clock: Callable[[], datetime]
 ) -> tuple[_Outcome, float | None]:
     text = str(job.payload.get("text") or "")
     blocks = job.payload.get("blocks") or None
@@ -179,7 +242,7 @@ def _deliver(
             )
     except SlackApiError as error:
         return _after_api_error(
-            job, error, channel=channel, session_factory=session_factory, now=now
+            job, error, channel=channel, session_factory=session_factory, now=clock()
         )
     except OSError as error:  # URLError, ConnectionError and socket timeouts are all OSErrors
         delay = _backoff(job.attempts)
@@ -189,20 +252,28 @@ def _deliver(
         )  # fmt: skip
         _retry(
             job,
-            at=now + timedelta(seconds=delay),
+            at=clock() + timedelta(seconds=delay),
             error=f"network: {error}",
             session_factory=session_factory,
         )
         return _Outcome.RETRY, None
     sent_ts = response.get("ts")
     with session_scope(session_factory) as session:
-        mark_sent(session=session, message_id=job.id, now=now, ts=sent_ts)
-        if job.kind == OutboxKind.POST_CARD and job.lead_id is not None and sent_ts:
+        held = mark_sent(
+            session=session,
+            message_id=job.id,
+            locked_until=job.locked_until,
+            now=clock(),
+            ts=sent_ts,
+        )
+        if held and job.kind == OutboxKind.POST_CARD and job.lead_id is not None and sent_ts:
             # Slack answers with the channel it posted to (a D… id when addressed to a user).
             posted_in = str(response.get("channel") or channel)
             record_card_location(
                 session=session, lead_id=job.lead_id, channel=posted_in, ts=sent_ts
             )
+    if not held:
+        _taken_over(job, "sent (it may now show twice)")
     return _Outcome.SENT, None
 
 
@@ -269,10 +340,26 @@ def _backoff(attempts: int) -> float:
 
 def _retry(job: _Job, *, at: datetime, error: str, session_factory: SessionFactory) -> None:
     with session_scope(session_factory) as session:
-        mark_retry(session=session, message_id=job.id, at=at, error=error)
+        held = mark_retry(
+            session=session, message_id=job.id, locked_until=job.locked_until, at=at, error=error
+        )
+    if not held:
+        _taken_over(job, f"to be retried ({error})")
 
 
 def _fail(job: _Job, error: str, *, session_factory: SessionFactory) -> _Outcome:
     with session_scope(session_factory) as session:
-        mark_failed(session=session, message_id=job.id, error=error)
+        held = mark_failed(
+            session=session, message_id=job.id, locked_until=job.locked_until, error=error
+        )
+    if not held:
+        _taken_over(job, f"failed ({error})")
     return _Outcome.FAILED
+
+
+def _taken_over(job: _Job, outcome: str) -> None:
+    log.warning(
+        "Outbox #%s: its lease ran out during the call and another sender has taken the row "
+        "over; not recording it as %s",
+        job.id, outcome,
+    )  # fmt: skip

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
-from jobs.outbox import deliver_outbox, next_due_in
+from jobs.outbox import deliver_outbox, next_due_in, without_retries
 from store.db import SessionFactory
 
 log = logging.getLogger(__name__)
@@ -31,12 +31,16 @@ class OutboxWorker:
         clock: Callable[[], datetime],
     ) -> None:
         self._session_factory = session_factory
-        self._client = client
+        # The outbox retries by itself; the client's own retry handlers could send a message
+        # twice (see without_retries). A copy if needed, so the caller's client is left as it was.
+        self._client = without_retries(client)
         self._poll_seconds = poll_seconds
         self._clock = clock
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._rounds = 0
+        self._round_done = threading.Condition()
 
     def start(self) -> None:
         """Start delivering in a daemon thread (a second call does nothing)."""
@@ -64,6 +68,17 @@ class OutboxWorker:
         """Whether the worker thread is alive."""
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def rounds(self) -> int:
+        """How many delivery rounds have ended (failed ones included) since this worker was made."""
+        with self._round_done:
+            return self._rounds
+
+    def wait_for_rounds(self, count: int, timeout: float) -> bool:
+        """Block until `count` rounds have ended; False if `timeout` seconds pass first."""
+        with self._round_done:
+            return self._round_done.wait_for(lambda: self._rounds >= count, timeout)
+
     def _run(self) -> None:
         while not self._stop.is_set():
             # Cleared before the round, so a wake() during it triggers the next round at once.
@@ -75,6 +90,9 @@ class OutboxWorker:
                 # traceback goes to the log and the next round tries again.
                 log.exception("Outbox delivery failed; trying again in %.1f s", self._poll_seconds)
                 pause, rate_limited = self._poll_seconds, False
+            with self._round_done:
+                self._rounds += 1
+                self._round_done.notify_all()
             if rate_limited:
                 # Slack asked for a pause: a wake() must not send the next call before it ends.
                 self._stop.wait(pause)
@@ -83,8 +101,12 @@ class OutboxWorker:
 
     def _round(self) -> tuple[float, bool]:
         """Deliver one batch; returns how long to wait and whether Slack rate-limited us."""
+        # The clock is read again between rows: a slow Slack must not outlast the batch's lease.
         report = deliver_outbox(
-            session_factory=self._session_factory, client=self._client, now=self._clock()
+            session_factory=self._session_factory,
+            client=self._client,
+            now=self._clock(),
+            clock=self._clock,
         )
         if report.retry_after is not None:
             return report.retry_after, True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -12,12 +12,15 @@ from sqlmodel import Session, col, select
 
 from store.models import Lead, OutboxMessage
 
-# The two kinds these queries single out. They equal bot.outbox.OutboxKind's values; the store
-# keeps its own copy because store/ never imports bot/.
-POST_CARD = "post_card"
-UPDATE_CARD = "update_card"
-
 ERROR_LENGTH = 500  # OutboxMessage.last_error's column width
+
+
+class OutboxKind(StrEnum):
+    """What a queued send does in Slack (defined here, as store/ never imports bot/)."""
+
+    POST_CARD = "post_card"  # chat.postMessage, then remember the card's channel and ts
+    UPDATE_CARD = "update_card"  # chat.update of the lead's card, in place
+    POST_MESSAGE = "post_message"  # a plain chat.postMessage: a DM, a nudge, a digest
 
 
 class OutboxStatus(StrEnum):
@@ -27,16 +30,6 @@ class OutboxStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     SUPERSEDED = "superseded"  # an update replaced by a newer one before it was sent
-
-
-def _utc(at: datetime) -> datetime:
-    # SQLite keeps only the wall time, so every bound datetime must be UTC to compare correctly.
-    return at.astimezone(UTC)
-
-
-def _aware(at: datetime) -> datetime:
-    # SQLite hands datetimes back naive (they were stored as UTC wall time).
-    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
 
 
 def _unleased(now: datetime) -> ColumnElement[bool]:
@@ -70,8 +63,8 @@ def add_outbox_message(
         payload=payload,
         lead_id=lead_id,
         status=OutboxStatus.PENDING,
-        created_at=_utc(now),
-        next_attempt_at=_utc(now),
+        created_at=now,
+        next_attempt_at=now,
     )
     session.add(message)
     session.flush()
@@ -84,7 +77,7 @@ def pending_card_post(*, session: Session, lead_id: int) -> OutboxMessage | None
         select(OutboxMessage)
         .where(
             OutboxMessage.lead_id == lead_id,
-            OutboxMessage.kind == POST_CARD,
+            OutboxMessage.kind == OutboxKind.POST_CARD,
             OutboxMessage.status == OutboxStatus.PENDING,
             col(OutboxMessage.locked_until).is_(None),
         )
@@ -103,7 +96,7 @@ def replace_pending_card_post(*, session: Session, lead_id: int, payload: dict[s
         update(OutboxMessage)
         .where(
             col(OutboxMessage.lead_id) == lead_id,
-            col(OutboxMessage.kind) == POST_CARD,
+            col(OutboxMessage.kind) == OutboxKind.POST_CARD,
             col(OutboxMessage.status) == OutboxStatus.PENDING,
             col(OutboxMessage.locked_until).is_(None),
         )
@@ -119,7 +112,7 @@ def supersede_pending_updates(*, session: Session, lead_id: int) -> int:
         update(OutboxMessage)
         .where(
             col(OutboxMessage.lead_id) == lead_id,
-            col(OutboxMessage.kind) == UPDATE_CARD,
+            col(OutboxMessage.kind) == OutboxKind.UPDATE_CARD,
             col(OutboxMessage.status) == OutboxStatus.PENDING,
             col(OutboxMessage.locked_until).is_(None),
         )
@@ -134,11 +127,15 @@ def claim_due_messages(
 ) -> list[OutboxMessage]:
     """Lease up to `limit` due rows (oldest first) to this sender and count the attempt.
 
+    Every returned row's `locked_until` is `now + lease`: that value is the claim's token, which
+    the sender passes back to `mark_sent`, `mark_retry`, `mark_failed` and `release` so they
+    only touch rows it still holds. It is unique to this claim: another sender can only take a
+    row once that lease has run out, and then sets a later one.
+
     On PostgreSQL `FOR UPDATE SKIP LOCKED` lets replicas claim side by side without waiting for
     or taking each other's rows. The UPDATE re-checks the lease, so on SQLite (no row locks) a
     row another sender leased in the meantime is simply not returned.
     """
-    now = _utc(now)
     due = (
         select(col(OutboxMessage.id))
         .where(
@@ -177,60 +174,99 @@ def claim_due_messages(
     )
 
 
-def _set(session: Session, message_ids: Sequence[int], **values: Any) -> None:
-    session.exec(
+def _set_held(
+    session: Session, message_ids: Sequence[int], held_until: datetime, /, **values: Any
+) -> int:
+    """Update the rows only where the caller still holds them; returns how many it did.
+
+    Held means still pending with the lease the caller's claim set. A row whose lease ran out
+    and that another sender claimed (or already finished) is left alone: its outcome is theirs.
+    """
+    result = session.exec(
         update(OutboxMessage)
-        .where(col(OutboxMessage.id).in_(message_ids))
+        .where(
+            col(OutboxMessage.id).in_(message_ids),
+            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            col(OutboxMessage.locked_until) == held_until,
+        )
         .values(**values)
         .execution_options(synchronize_session="fetch")
     )
+    return int(result.rowcount)
 
 
-def mark_sent(*, session: Session, message_id: int, now: datetime, ts: str | None) -> None:
-    """Record that Slack accepted the send (and the message's ts, if it answered one)."""
-    _set(
-        session,
-        [message_id],
-        status=OutboxStatus.SENT,
-        sent_at=_utc(now),
-        result_ts=ts,
-        locked_until=None,
-        last_error="",
-    )
+def mark_sent(
+    *, session: Session, message_id: int, locked_until: datetime, now: datetime, ts: str | None
+) -> bool:
+    """Record that Slack accepted the send (and the message's ts, if it answered one).
 
-
-def mark_retry(*, session: Session, message_id: int, at: datetime, error: str) -> None:
-    """Put the row back in the queue, due at `at`, remembering why it was not sent."""
-    _set(
-        session,
-        [message_id],
-        status=OutboxStatus.PENDING,
-        next_attempt_at=_utc(at),
-        locked_until=None,
-        last_error=error[:ERROR_LENGTH],
-    )
-
-
-def mark_failed(*, session: Session, message_id: int, error: str) -> None:
-    """Give up on the row for good: Slack refused it in a way retrying cannot fix."""
-    _set(
-        session,
-        [message_id],
-        status=OutboxStatus.FAILED,
-        locked_until=None,
-        last_error=error[:ERROR_LENGTH],
-    )
-
-
-def release(*, session: Session, message_ids: Sequence[int]) -> None:
-    """Hand back rows that were claimed but not tried, as if they had never been claimed."""
-    if message_ids:
-        _set(
+    `locked_until` is the lease the claim set; False (nothing changed) if the row is no longer
+    held under it.
+    """
+    return bool(
+        _set_held(
             session,
-            message_ids,
+            [message_id],
+            locked_until,
+            status=OutboxStatus.SENT,
+            sent_at=now,
+            result_ts=ts,
             locked_until=None,
-            attempts=col(OutboxMessage.attempts) - 1,
+            last_error="",
         )
+    )
+
+
+def mark_retry(
+    *, session: Session, message_id: int, locked_until: datetime, at: datetime, error: str
+) -> bool:
+    """Put the row back in the queue, due at `at`, remembering why it was not sent.
+
+    False (nothing changed) if the row is no longer held under the lease `locked_until`.
+    """
+    return bool(
+        _set_held(
+            session,
+            [message_id],
+            locked_until,
+            next_attempt_at=at,
+            locked_until=None,
+            last_error=error[:ERROR_LENGTH],
+        )
+    )
+
+
+def mark_failed(*, session: Session, message_id: int, locked_until: datetime, error: str) -> bool:
+    """Give up on the row for good: Slack refused it in a way retrying cannot fix.
+
+    False (nothing changed) if the row is no longer held under the lease `locked_until`.
+    """
+    return bool(
+        _set_held(
+            session,
+            [message_id],
+            locked_until,
+            status=OutboxStatus.FAILED,
+            locked_until=None,
+            last_error=error[:ERROR_LENGTH],
+        )
+    )
+
+
+def release(*, session: Session, message_ids: Sequence[int], locked_until: datetime) -> int:
+    """Hand back claimed rows that were not tried, as if they had never been claimed.
+
+    Only rows still held under the lease `locked_until`; returns how many were handed back.
+    """
+    if not message_ids:
+        return 0
+    return _set_held(
+        session,
+        message_ids,
+        locked_until,
+        locked_until=None,
+        attempts=col(OutboxMessage.attempts) - 1,
+    )
 
 
 def record_card_location(*, session: Session, lead_id: int, channel: str, ts: str) -> None:
@@ -271,4 +307,4 @@ def next_due_at(*, session: Session) -> datetime | None:
             OutboxMessage.status == OutboxStatus.PENDING, _first_pending_of_its_lead()
         )
     ).one()
-    return None if earliest is None else _aware(earliest)
+    return earliest

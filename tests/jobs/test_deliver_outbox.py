@@ -6,17 +6,22 @@ import logging
 import socket
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryIntervalCalculator
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from bot.fakeslack import FakeSlack
 from bot.outbox import queue_card, queue_card_update, queue_message
 from bot.slacktext import Message
-from jobs.outbox import DeliveryReport, deliver_outbox, next_due_in
+from jobs.outbox import DeliveryReport, deliver_outbox, next_due_in, send_budget
 from store.db import session_factory, session_scope
 from store.models import Lead, OutboxMessage
 from store.outbox import claim_due_messages
@@ -75,12 +80,9 @@ def update(session: Session, lead: Lead, text: str, at: datetime = NOW) -> None:
 
 def outbox(session: Session) -> list[OutboxMessage]:
     session.expire_all()
-    return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
-
-
-def aware(at: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive (stored as UTC wall time)."""
-    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
+    rows = list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
+    session.commit()  # ends the read: on SQLite it holds the write lock deliveries need
+    return rows
 
 
 def texts(fake: FakeSlack, channel: str = CHANNEL) -> list[str]:
@@ -99,7 +101,7 @@ def test_a_card_is_posted_once_and_its_ts_recorded_on_the_lead(
     session.refresh(lead)
     assert (lead.card_channel, lead.card_ts) == (CHANNEL, message.ts)
     [row] = outbox(session)
-    assert (row.status, row.result_ts, aware(row.sent_at)) == ("sent", message.ts, NOW)
+    assert (row.status, row.result_ts, row.sent_at) == ("sent", message.ts, NOW)
 
 
 def test_cards_are_posted_without_unfurls_or_name_linking(
@@ -153,7 +155,7 @@ def test_a_rate_limit_without_retry_after_waits_30_seconds(
     fake.fail_next("chat.postMessage")
     assert deliver(engine, client, NOW).retry_after == 30.0
     [row] = outbox(session)
-    assert aware(row.next_attempt_at) == NOW + timedelta(seconds=30)
+    assert row.next_attempt_at == NOW + timedelta(seconds=30)
 
 
 def test_a_rate_limit_stops_the_batch_and_hands_the_rest_back(
@@ -200,8 +202,8 @@ def test_backoff_doubles_and_stops_at_ten_minutes(
         for _ in range(9):
             deliver(engine, client, at)
             [row] = outbox(session)
-            waits.append((aware(row.next_attempt_at) - at).total_seconds())
-            at = aware(row.next_attempt_at)
+            waits.append((row.next_attempt_at - at).total_seconds())
+            at = row.next_attempt_at
     assert waits == [5, 10, 20, 40, 80, 160, 320, 600, 600]
 
 
@@ -209,14 +211,16 @@ def test_an_unreachable_slack_is_retried(engine: Engine, session: Session) -> No
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    # No retry handlers: the client's own connection retry would sleep before failing.
+    # As bot.app.make_web_client builds it; the outbox sends with a copy without the handler.
     offline = WebClient(
-        token="xoxb-test", base_url=f"http://127.0.0.1:{port}/api/", retry_handlers=[]
+        token="xoxb-test",
+        base_url=f"http://127.0.0.1:{port}/api/",
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
     )
     queued_card(session)
     assert deliver(engine, offline, NOW).retried == 1
     [row] = outbox(session)
-    assert (row.status, aware(row.next_attempt_at)) == ("pending", NOW + timedelta(seconds=5))
+    assert (row.status, row.next_attempt_at) == ("pending", NOW + timedelta(seconds=5))
     assert row.last_error.startswith("network:")
 
 
@@ -353,6 +357,138 @@ def test_next_due_in_counts_down_to_the_retry(
     fake.fail_next("chat.postMessage", retry_after=7)
     deliver(engine, client, NOW)
     assert next_due_in(session_factory=factory, now=NOW + timedelta(seconds=2)) == 5
+
+
+SLOW = timedelta(seconds=25)  # how long each Slack call takes in the tests of a slow Slack
+
+
+def slow_slack(fake: FakeSlack) -> datetime:
+    """The time if every call Slack has received so far took SLOW."""
+    return NOW + len(fake.calls) * SLOW
+
+
+def test_the_default_lease_covers_a_whole_batch_at_the_client_timeout(
+    engine: Engine, session: Session, fake: FakeSlack
+) -> None:
+    for n in range(11):
+        queue_message(session=session, channel=f"U0REP{n:04d}", message=Message(f"{n}"), now=NOW)
+    session.commit()
+    client = WebClient(token="xoxb-test", base_url=fake.url, timeout=10)
+    per_call = timedelta(seconds=client.timeout)  # every call takes as long as Slack may
+
+    report = deliver_outbox(
+        session_factory=session_factory(engine),
+        client=client,
+        now=NOW,
+        clock=lambda: NOW + len(fake.calls) * per_call,
+    )
+    assert (report.sent, report.expired, report.deferred) == (10, 0, 0)
+    rows = outbox(session)
+    assert [r.status for r in rows] == ["sent"] * 10 + ["pending"]  # one claim is 10 rows
+    assert rows[-1].attempts == 0
+
+
+def test_a_row_whose_lease_ran_out_is_left_to_the_sender_that_took_it_over(
+    engine: Engine, session: Session, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    first_lead, second_lead = queued_card(session, "first"), queued_card(session, "second")
+    client = WebClient(token="xoxb-test", base_url=fake.url, timeout=10)
+    factory = session_factory(engine)
+    replica: list[DeliveryReport] = []
+
+    def meanwhile() -> datetime:
+        """The first sender's clock; another replica delivers once it has recorded its first row.
+
+        That replica runs while the first sender is between its rows (no transaction open).
+        """
+        at = slow_slack(fake)
+        if not replica and outbox(session)[0].status == "sent":
+            replica.append(deliver_outbox(session_factory=factory, client=client, now=at))
+        return slow_slack(fake)
+
+    lease = send_budget(client) + timedelta(seconds=5)  # room for one call, but not one this slow
+    report = deliver_outbox(
+        session_factory=factory, client=client, now=NOW, limit=2, lease=lease, clock=meanwhile
+    )
+
+    assert [(r.sent, r.attempted) for r in replica] == [(1, 1)]  # it took the second row over
+    assert (report.sent, report.expired, report.attempted) == (1, 1, 1)  # the first left it
+    assert texts(fake) == ["first", "second"]  # each sent exactly once
+    session.refresh(first_lead)
+    session.refresh(second_lead)
+    first_post, second_post = fake.messages(CHANNEL)
+    assert (first_lead.card_ts, second_lead.card_ts) == (first_post.ts, second_post.ts)
+    rows = outbox(session)
+    assert [(r.status, r.result_ts, r.attempts) for r in rows] == [
+        ("sent", first_post.ts, 1),
+        ("sent", second_post.ts, 2),  # the first sender's hand-back did not touch it
+    ]
+    assert "0 handed back" in caplog.text
+
+
+def test_the_outcome_of_a_call_that_outlived_its_lease_is_not_recorded(
+    engine: Engine, session: Session, fake: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    lead = queued_card(session, "Greta Maier")
+    client = WebClient(token="xoxb-test", base_url=fake.url, timeout=10)
+    factory = session_factory(engine)
+    taken_over: list[datetime] = []
+
+    def meanwhile() -> datetime:
+        """The first sender's clock: its call takes so long another replica claims the row."""
+        at = slow_slack(fake)
+        if fake.calls and not taken_over:
+            with session_scope(factory) as other:
+                [row] = claim_due_messages(
+                    session=other, now=at, limit=10, lease=timedelta(seconds=60)
+                )
+                assert row.locked_until is not None
+                taken_over.append(row.locked_until)  # its own send is now in flight
+        return at
+
+    report = deliver_outbox(
+        session_factory=factory,
+        client=client,
+        now=NOW,
+        limit=1,
+        lease=send_budget(client),
+        clock=meanwhile,
+    )
+
+    assert report.sent == 1  # Slack did take it, but the row is no longer this sender's
+    [row] = outbox(session)
+    assert (row.status, row.locked_until, row.attempts) == ("pending", taken_over[0], 2)
+    assert (row.result_ts, row.sent_at) == (None, None)
+    session.refresh(lead)
+    assert lead.card_ts is None  # the replica records where its post went
+    assert f"Outbox #{row.id}: its lease ran out" in caplog.text
+
+
+def test_a_lease_too_short_for_one_call_is_refused(engine: Engine, client: WebClient) -> None:
+    with pytest.raises(ValueError, match="no time to send"):
+        deliver_outbox(
+            session_factory=session_factory(engine),
+            client=client,
+            now=NOW,
+            lease=send_budget(client) - timedelta(seconds=1),
+        )
+
+
+def test_the_client_never_retries_a_send_by_itself(
+    engine: Engine, session: Session, fake: FakeSlack
+) -> None:
+    retrying = ServerErrorRetryHandler(
+        max_retry_count=1, interval_calculator=FixedValueRetryIntervalCalculator(0)
+    )
+    client = WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[retrying])
+    queued_card(session)
+    fake.fail_next("chat.postMessage", status=503)
+
+    assert deliver(engine, client, NOW).retried == 1  # the outbox retries, with its backoff
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert client.retry_handlers == [retrying]  # the caller's client (Bolt's too) is untouched
+    assert deliver(engine, client, NOW + timedelta(seconds=5)).sent == 1
+    assert texts(fake) == ["New lead"]
 
 
 def test_two_replicas_send_each_message_exactly_once(

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -46,9 +47,12 @@ def test_wake_delivers_a_queued_card_at_once(
     worker = worker_for(session_factory(engine), fake, poll_seconds=3600)
     worker.start()
     try:
+        # The first round found nothing; the worker now sleeps for an hour unless woken.
+        assert worker.wait_for_rounds(1, timeout=WAIT)
         queue_a_card(session)
         worker.wake()
         assert fake.wait_for_calls("chat.postMessage", 1, timeout=WAIT)
+        assert worker.wait_for_rounds(2, timeout=WAIT)
     finally:
         worker.stop(timeout=WAIT)
     assert not worker.running
@@ -75,3 +79,10 @@ def test_the_worker_survives_an_unexpected_error(
         worker.stop(timeout=WAIT)
     assert "the database went away" in caplog.text
     assert "Traceback" in caplog.text
+
+
+def test_the_worker_leaves_the_callers_client_as_it_was(engine: Engine, fake: FakeSlack) -> None:
+    retrying = ConnectionErrorRetryHandler(max_retry_count=1)
+    client = WebClient(token="xoxb-test", base_url=fake.url, retry_handlers=[retrying])
+    OutboxWorker(session_factory=session_factory(engine), client=client, clock=lambda: NOW)
+    assert client.retry_handlers == [retrying]  # Bolt shares it; only the worker's copy has none

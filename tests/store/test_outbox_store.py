@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot.outbox import OutboxKind, queue_card, queue_card_update, queue_message
+from bot import outbox as bot_outbox
+from bot.outbox import queue_card, queue_card_update, queue_message
 from bot.slacktext import Message
+from store import outbox as store_outbox
 from store.models import OutboxMessage
 from store.outbox import (
-    POST_CARD,
-    UPDATE_CARD,
     add_outbox_message,
     claim_due_messages,
     count_by_status,
@@ -36,11 +37,6 @@ def card(text: str) -> Message:
     )
 
 
-def aware(at: datetime | None) -> datetime | None:
-    """SQLite hands datetimes back naive (stored as UTC wall time)."""
-    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
-
-
 def rows(session: Session) -> list[OutboxMessage]:
     session.expire_all()
     return list(session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all())
@@ -50,8 +46,8 @@ def claim(session: Session, at: datetime, limit: int = 10) -> list[int]:
     return [m.id for m in claim_due_messages(session=session, now=at, limit=limit, lease=LEASE)]
 
 
-def test_store_kinds_match_the_bot_kinds() -> None:
-    assert (POST_CARD, UPDATE_CARD) == (OutboxKind.POST_CARD, OutboxKind.UPDATE_CARD)
+def test_the_bot_and_the_store_share_one_kind_enum() -> None:
+    assert bot_outbox.OutboxKind is store_outbox.OutboxKind
 
 
 def test_a_queued_message_is_pending_and_due_now(session: Session, now: datetime) -> None:
@@ -60,7 +56,7 @@ def test_a_queued_message_is_pending_and_due_now(session: Session, now: datetime
     assert row.id == message.id
     assert (row.kind, row.status, row.attempts, row.lead_id) == ("post_message", "pending", 0, None)
     assert row.payload == {"text": "Hi", "blocks": card("Hi").blocks}
-    assert aware(row.next_attempt_at) == now
+    assert row.next_attempt_at == now
 
 
 def test_claiming_leases_due_rows_and_counts_the_attempt(session: Session, now: datetime) -> None:
@@ -70,7 +66,7 @@ def test_claiming_leases_due_rows_and_counts_the_attempt(session: Session, now: 
     assert claim(session, now) == [first.id, second.id]
     claimed = rows(session)
     assert [m.attempts for m in claimed] == [1, 1]
-    assert all(aware(m.locked_until) == now + LEASE for m in claimed)
+    assert all(m.locked_until == now + LEASE for m in claimed)
 
 
 def test_a_leased_row_is_not_claimed_again_until_its_lease_ends(
@@ -87,7 +83,13 @@ def test_rows_not_yet_due_are_not_claimed(session: Session, now: datetime) -> No
     message = queue_message(session=session, channel="C1", message=card("a"), now=now)
     session.commit()
     claim(session, now)
-    mark_retry(session=session, message_id=message.id, at=now + timedelta(minutes=5), error="x")
+    mark_retry(
+        session=session,
+        message_id=message.id,
+        locked_until=now + LEASE,
+        at=now + timedelta(minutes=5),
+        error="x",
+    )
     assert claim(session, now + timedelta(minutes=4)) == []
     assert claim(session, now + timedelta(minutes=5)) == [message.id]
 
@@ -117,7 +119,7 @@ def test_a_card_update_is_held_back_while_its_post_is_pending(
     session.commit()
     assert claim(session, now) == [other_post.id]  # another lead is not held up
 
-    mark_sent(session=session, message_id=post.id, now=now, ts="1.1")
+    mark_sent(session=session, message_id=post.id, locked_until=now + LEASE, now=now, ts="1.1")
     session.commit()
     update = rows(session)[1]
     assert (update.kind, update.lead_id) == ("update_card", lead.id)
@@ -153,7 +155,8 @@ def test_a_leased_post_is_not_replaced_but_followed_by_an_update(
 def test_a_newer_update_supersedes_the_unsent_ones(session: Session, now: datetime) -> None:
     lead = make_lead(session)
     post = queue_card(session=session, lead_id=lead.id, channel="C1", message=card("v1"), now=now)
-    mark_sent(session=session, message_id=post.id, now=now, ts="1.1")
+    claim(session, now)
+    mark_sent(session=session, message_id=post.id, locked_until=now + LEASE, now=now, ts="1.1")
     for version in ("v2", "v3", "v4"):
         queue_card_update(session=session, lead_id=lead.id, message=card(version), now=now)
     assert [(m.status, m.payload["text"]) for m in rows(session)] == [
@@ -169,7 +172,7 @@ def test_release_undoes_the_claim(session: Session, now: datetime) -> None:
     message = queue_message(session=session, channel="C1", message=card("a"), now=now)
     session.commit()
     claim(session, now)
-    release(session=session, message_ids=[message.id])
+    assert release(session=session, message_ids=[message.id], locked_until=now + LEASE) == 1
     [row] = rows(session)
     assert (row.attempts, row.locked_until, row.status) == (0, None, "pending")
 
@@ -182,15 +185,22 @@ def test_outcomes_are_recorded(session: Session, now: datetime) -> None:
         for _ in range(3)
     )
     claim(session, now)
-    mark_sent(session=session, message_id=sent.id, now=now, ts="1.2")
-    mark_retry(
-        session=session, message_id=retried.id, at=now + timedelta(seconds=5), error="http_503"
+    held = now + LEASE
+    assert mark_sent(session=session, message_id=sent.id, locked_until=held, now=now, ts="1.2")
+    assert mark_retry(
+        session=session,
+        message_id=retried.id,
+        locked_until=held,
+        at=now + timedelta(seconds=5),
+        error="http_503",
     )
-    mark_failed(session=session, message_id=failed.id, error="invalid_blocks " * 100)
+    assert mark_failed(
+        session=session, message_id=failed.id, locked_until=held, error="invalid_blocks " * 100
+    )
     one, two, three = rows(session)
-    assert (one.status, one.result_ts, aware(one.sent_at)) == ("sent", "1.2", now)
+    assert (one.status, one.result_ts, one.sent_at) == ("sent", "1.2", now)
     assert (two.status, two.last_error, two.locked_until) == ("pending", "http_503", None)
-    assert aware(two.next_attempt_at) == now + timedelta(seconds=5)
+    assert two.next_attempt_at == now + timedelta(seconds=5)
     assert (three.status, len(three.last_error)) == ("failed", 500)
     assert count_by_status(session=session) == {"sent": 1, "pending": 1, "failed": 1}
 
@@ -212,5 +222,58 @@ def test_next_due_skips_rows_waiting_behind_their_lead(session: Session, now: da
     claim(session, now)  # in flight: due again only when the lease ends
     queue_card_update(session=session, lead_id=lead.id, message=card("v2"), now=now)
     assert next_due_at(session=session) == now + LEASE
-    mark_retry(session=session, message_id=post.id, at=now + timedelta(minutes=15), error="x")
+    mark_retry(
+        session=session,
+        message_id=post.id,
+        locked_until=now + LEASE,
+        at=now + timedelta(minutes=15),
+        error="x",
+    )
     assert next_due_at(session=session) == now + timedelta(minutes=15)
+
+
+def test_outcomes_only_land_on_rows_the_sender_still_holds(session: Session, now: datetime) -> None:
+    message = queue_message(session=session, channel="C1", message=card("a"), now=now)
+    session.commit()
+    claim(session, now)
+    first = now + LEASE  # the first sender's lease: its claim's token
+    later = first + timedelta(seconds=1)
+    claim(session, later)  # its lease ran out mid-send; a second sender took the row over
+    second = later + LEASE
+
+    assert not mark_sent(
+        session=session, message_id=message.id, locked_until=first, now=now, ts="1"
+    )
+    assert not mark_retry(
+        session=session, message_id=message.id, locked_until=first, at=now, error="x"
+    )
+    assert not mark_failed(session=session, message_id=message.id, locked_until=first, error="x")
+    assert release(session=session, message_ids=[message.id], locked_until=first) == 0
+    [row] = rows(session)
+    assert (row.status, row.attempts, row.locked_until, row.result_ts, row.last_error) == (
+        "pending",
+        2,
+        second,
+        None,
+        "",
+    )
+
+    assert mark_sent(session=session, message_id=message.id, locked_until=second, now=later, ts="2")
+    # Once sent, the row is nobody's to mark again.
+    assert not mark_failed(session=session, message_id=message.id, locked_until=second, error="x")
+    [row] = rows(session)
+    assert (row.status, row.result_ts, row.locked_until, row.sent_at) == ("sent", "2", None, later)
+
+
+def test_times_in_any_zone_are_compared_in_utc(session: Session, now: datetime) -> None:
+    berlin = ZoneInfo("Europe/Berlin")  # 11:00 there is 10:00 UTC
+    message = queue_message(
+        session=session, channel="C1", message=card("a"), now=now.astimezone(berlin)
+    )
+    session.commit()
+    assert claim(session, (now - timedelta(seconds=1)).astimezone(berlin)) == []
+    assert claim(session, now) == [message.id]
+    [row] = rows(session)
+    assert row.locked_until == now + LEASE
+    assert row.locked_until.tzinfo is not None
+    assert next_due_at(session=session) == now + LEASE
