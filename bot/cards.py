@@ -15,6 +15,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
+from bot.countries import country_name
 from bot.ids import ActionId, BlockId, LeadRef
 from bot.playbook import USER_ID, Playbook
 from bot.scoring import Score
@@ -74,7 +75,7 @@ def _fields(lead: Lead, playbook: Playbook) -> list[MarkdownTextObject]:
         company += f" ({lead.domain})"
     if lead.company_size:
         company += f" · {lead.company_size:,} employees"
-    country = lead.country or "—"
+    country = country_name(lead.country) if lead.country else "—"
     region = playbook.region_of(lead.country)
     if region:
         country += f" ({region})"

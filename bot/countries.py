@@ -25,3 +25,10 @@ def country_code(value: str) -> str | None:
     except LookupError:
         return None
     return str(matches[0].alpha_2) if len(matches) == 1 else None
+
+
+@lru_cache(maxsize=512)
+def country_name(code: str) -> str:
+    """'DE' -> 'Germany' (the code itself when it is unknown)."""
+    country = pycountry.countries.get(alpha_2=code)
+    return str(getattr(country, "common_name", None) or country.name) if country else code

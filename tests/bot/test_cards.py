@@ -145,3 +145,8 @@ def test_home_tab_lists_whole_lines_and_says_how_many_more(playbook: Playbook) -
     assert len(text) <= 3000
     assert text.endswith("more (`/lead mine` lists yours)")
     assert all(line.endswith("score 75") for line in text.splitlines()[:-1])
+
+
+def test_card_names_the_country_and_its_region(playbook: Playbook) -> None:
+    all_text = "\n".join(texts(lead_card(a_lead(), playbook=playbook, now=NOW).blocks))
+    assert "*Country*\nGermany (EMEA)" in all_text
