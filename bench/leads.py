@@ -214,13 +214,16 @@ def _promote_answers(rng: random.Random) -> dict[str, Any]:
 
 def make_requests(
     count: int, *, seed: int = 2026, merge_share: float = 0.10, hot_share: float = 0.30,
-    fast_track_share: float = 0.02, gap: int = 64, warmup: int = 0,
+    fast_track_share: float = 0.02, gap: int | None = None, warmup: int = 0,
 ) -> tuple[list[LeadRequest], list[LeadRequest]]:  # fmt: skip
     """(warm-up requests, measured requests): `count` measured ones in the mix described above.
 
-    A merge comes at least `gap` requests after its person's first request, so it merges into a
-    committed lead rather than racing it. Warm-up leads are other people (never merged into).
+    A merge comes at least `gap` requests (default: a fifth of `count`, at least 64) after its
+    person's first request, so it merges into a committed lead rather than racing it (a first
+    request stuck for a second behind a lock could otherwise be overtaken). Warm-up leads are
+    other people (never merged into).
     """
+    gap = max(64, count // 5) if gap is None else gap
     rng = random.Random(seed)
     merges = int(count * merge_share)
     uniques = count - merges

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
+import anyio
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -73,6 +75,17 @@ def _errors(status: int, errors: list[FieldError]) -> JSONResponse:
     return JSONResponse(status_code=status, content=body)
 
 
+#: Sync routes and Bolt run in anyio's thread pool (40 threads by default). More threads than this
+#: only contend for the GIL and the database; Slack calls inside listeners are short.
+REQUEST_THREADS = 8
+
+
+@asynccontextmanager
+async def _few_request_threads(_: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+    yield
+
+
 def create_http_app(
     *,
     settings: Settings,
@@ -84,6 +97,7 @@ def create_http_app(
 ) -> FastAPI:
     """Build the ASGI app; Slack requests run Bolt's synchronous App in the thread pool."""
     api = FastAPI(
+        lifespan=_few_request_threads,
         title="leadbot",
         version="1",
         description="Lead intake for leadbot: web forms post leads and engagement events here.",

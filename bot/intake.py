@@ -197,6 +197,7 @@ def capture_lead(
         now=now,
         actor=actor,
         data_changed=outcome is not Outcome.UNCHANGED,
+        is_new=existing is None,
     )
     return CaptureResult(lead=lead, outcome=outcome, handed_to_sales=handed)
 
@@ -250,12 +251,19 @@ def _find(*, session: Session, lead_id: int | None, email: str | None) -> Lead:
     return found
 
 
-def current_score(*, session: Session, lead: Lead, playbook: Playbook, now: datetime) -> Score:
+def current_score(
+    *, session: Session, lead: Lead, playbook: Playbook, now: datetime, is_new: bool = False
+) -> Score:
+    """Fit plus decayed engagement; a lead created in this unit of work has no touches yet."""
     assert lead.id is not None
-    touches = [
-        Touch(type=t.type, points=t.points, at=t.at)
-        for t in lead_engagements(session=session, lead_id=lead.id)
-    ]
+    touches = (
+        []
+        if is_new
+        else [
+            Touch(type=t.type, points=t.points, at=t.at)
+            for t in lead_engagements(session=session, lead_id=lead.id)
+        ]
+    )
     answers = FitAnswers(
         budget=lead.budget,
         # An answered authority question beats what the job title suggests.
@@ -275,8 +283,9 @@ def _rescore_and_advance(
     now: datetime,
     actor: str,
     data_changed: bool,
+    is_new: bool = False,
 ) -> bool:
-    score = current_score(session=session, lead=lead, playbook=playbook, now=now)
+    score = current_score(session=session, lead=lead, playbook=playbook, now=now, is_new=is_new)
     lead.score, lead.fit_score, lead.score_reasons = score.total, score.fit, score.as_dict()
     session.add(lead)
     if lead.stage in (Stage.NEW, Stage.NURTURE):

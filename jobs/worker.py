@@ -110,6 +110,8 @@ class OutboxWorker:
         )
         if report.retry_after is not None:
             return report.retry_after, True
+        if report.sent:
+            return 0.0, False  # more may be due: claim again at once, without asking when
         due_in = next_due_in(session_factory=self._session_factory, now=self._clock())
         if due_in is None:
             return self._poll_seconds, False

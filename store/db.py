@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -11,10 +12,12 @@ from sqlalchemy.pool import StaticPool
 from sqlmodel import Session, SQLModel, create_engine
 
 SessionFactory = Callable[[], Session]
+#: Execution option marking a connection that only reads (no write lock on SQLite).
+READ_ONLY = "leadbot_read_only"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # Let SQLAlchemy, not the driver, decide when transactions begin (see _sqlite_begin).
+    # Let SQLAlchemy, not the driver, decide when transactions begin (see _SqliteWriter).
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     # WAL lets readers run beside the writer; NORMAL is durable across app crashes in WAL mode.
@@ -25,11 +28,37 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _sqlite_begin(connection: Connection) -> None:
-    # pysqlite would start a transaction only at the first write, so reads before it (the lead a
-    # merge or claim decides on) would see stale data and savepoints would commit on their own.
-    # IMMEDIATE takes the write lock up front: SQLite's one writer at a time, with no deadlocks.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+class _SqliteWriter:
+    """Hands SQLite's single write lock to one transaction of this process at a time.
+
+    pysqlite would start a transaction only at the first write, so reads before it (the lead a
+    merge or claim decides on) would see stale data, and savepoints would commit on their own.
+    So every transaction is BEGIN IMMEDIATE, taking the write lock up front. Waiting for it in
+    SQLite's busy handler means sleeping in growing steps while the lock may already be free;
+    queueing on a Python lock first wakes the next transaction the moment the last one ends.
+    Other processes (a CLI import beside `serve`) still meet at SQLite's own lock.
+    """
+
+    KEY = "leadbot_sqlite_writer"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def begin(self, connection: Connection) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            connection.exec_driver_sql("BEGIN")  # a snapshot read: WAL lets it run beside writers
+            return
+        self._lock.acquire()
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            self._lock.release()
+            raise
+        connection.info[self.KEY] = True
+
+    def end(self, connection: Connection) -> None:
+        if connection.info.pop(self.KEY, False):
+            self._lock.release()
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -39,8 +68,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         if url in ("sqlite://", "sqlite:///:memory:"):
             kwargs.setdefault("poolclass", StaticPool)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
+        writer = _SqliteWriter()
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "begin", writer.begin)
+        event.listen(engine, "commit", writer.end)
+        event.listen(engine, "rollback", writer.end)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
@@ -77,4 +109,6 @@ def create_schema(engine: Engine) -> None:
 
 
 def database_answers(session: Session) -> bool:
-    return session.execute(text("SELECT 1")).scalar_one() == 1
+    """True when the database answers a query; on SQLite it never waits for the writer."""
+    connection = session.connection(execution_options={READ_ONLY: True})
+    return connection.execute(text("SELECT 1")).scalar_one() == 1

@@ -101,7 +101,7 @@ def replace_pending_card_post(*, session: Session, lead_id: int, payload: dict[s
             col(OutboxMessage.locked_until).is_(None),
         )
         .values(payload=payload)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)
 
@@ -117,7 +117,7 @@ def supersede_pending_updates(*, session: Session, lead_id: int) -> int:
             col(OutboxMessage.locked_until).is_(None),
         )
         .values(status=OutboxStatus.SUPERSEDED)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)
 
@@ -190,7 +190,7 @@ def _set_held(
             col(OutboxMessage.locked_until) == held_until,
         )
         .values(**values)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)
 
@@ -275,7 +275,7 @@ def record_card_location(*, session: Session, lead_id: int, channel: str, ts: st
         update(Lead)
         .where(col(Lead.id) == lead_id)
         .values(card_channel=channel, card_ts=ts)
-        .execution_options(synchronize_session="fetch")
+        .execution_options(synchronize_session=False)
     )
 
 
