@@ -57,6 +57,7 @@ BOT_TOKEN = "xoxb-bench"
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 WARMUP_HEALTH, WARMUP_LEADS = 300, 150
 CARD_TIMEOUT = 30.0  # seconds to wait for the last card after the intake phase
+PACED_LEADS = 600  # leads sent at half the measured capacity, for intake -> card latency
 
 # The issue's targets.
 TARGET_SQLITE_LEADS_PER_S = 300.0
@@ -82,10 +83,12 @@ class LoadGen:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
         )  # fmt: skip
 
-    def run(self, base_url: str, requests: list[list[Any]], concurrency: int) -> dict[str, Any]:
+    def run(
+        self, base_url: str, requests: list[list[Any]], concurrency: int, rate: float = 0
+    ) -> dict[str, Any]:
         assert self._proc.stdin is not None and self._proc.stdout is not None
         job = {"base_url": base_url, "token": TOKEN, "concurrency": concurrency,
-               "requests": requests}  # fmt: skip
+               "requests": requests, "rate": rate}  # fmt: skip
         self._proc.stdin.write(json.dumps(job) + "\n")
         self._proc.stdin.flush()
         line = self._proc.stdout.readline()
@@ -166,9 +169,11 @@ class Phase:
         return percentile(self.latencies, q)
 
 
-def run_phase(loadgen: LoadGen, base: str, requests: list[list[Any]], concurrency: int) -> Phase:
+def run_phase(
+    loadgen: LoadGen, base: str, requests: list[list[Any]], concurrency: int, rate: float = 0
+) -> Phase:
     cpu = time.process_time()  # this process is the server's
-    answer = loadgen.run(base, requests, concurrency)
+    answer = loadgen.run(base, requests, concurrency, rate)
     server_cpu = time.process_time() - cpu
     results = answer["results"]
     return Phase(
@@ -195,6 +200,8 @@ class DatabaseRun:
     outcomes: Counter[str]
     kinds_not_as_planned: int
     profile: str = ""
+    paced_rate: float = 0.0
+    paced_card_latencies: list[float] = field(default_factory=list)
 
     @property
     def p50_ratio(self) -> float:
@@ -292,6 +299,8 @@ def _measure(
 
     triggers = _card_triggers(intake.results)
     seen = stub.wait_for_cards(set(triggers), CARD_TIMEOUT)
+    half_capacity = intake.count / intake.wall / 2
+    paced_rate, paced_latencies = _paced(base, args, loadgen, stub, rate=half_capacity)
     arrivals = {int(k): v for k, v in seen["cards"].items()}
     card_latencies = [arrivals[i] - sent for i, sent in triggers.items() if i in arrivals]
     last_response = max(done for _, done, _, _ in intake.results)
@@ -327,7 +336,27 @@ def _measure(
         outcomes=outcomes,
         kinds_not_as_planned=not_as_planned,
         profile=profiler.report() if profiler is not None else "",
+        paced_rate=paced_rate,
+        paced_card_latencies=paced_latencies,
     )
+
+
+def _paced(
+    base: str, args: argparse.Namespace, loadgen: LoadGen, stub: SlackStub, rate: float
+) -> tuple[float, list[float]]:
+    """Intake -> card at a steady rate of half the measured capacity, as real form traffic
+    arrives: the saturated phase above measures queueing, this measures the hand-off itself."""
+    _, leads = make_requests(PACED_LEADS, seed=7, merge_share=0)
+    requests = [
+        ["POST", "/api/leads", {**lead.body, "email": "paced." + lead.body["email"]}]
+        for lead in leads
+    ]
+    stub.reset()
+    phase = run_phase(loadgen, base, requests, args.concurrency, rate=rate)
+    triggers = _card_triggers(phase.results)
+    seen = stub.wait_for_cards(set(triggers), CARD_TIMEOUT)
+    arrivals = {int(k): v for k, v in seen["cards"].items()}
+    return rate, [arrivals[i] - sent for i, sent in triggers.items() if i in arrivals]
 
 
 # -- PostgreSQL: a database of our own -------------------------------------------------------------
@@ -421,11 +450,21 @@ def render(runs: list[DatabaseRun], skipped: dict[str, str], args: argparse.Name
         f"cost ≤ {TARGET_COST:g}×",
     )
     row(
-        "intake→card p50 / p99  ms",
+        "intake→card p50/p99 ms, saturated",
         lambda r: (
             f"{_ms(percentile(r.card_latencies, 50))} / "
             f"{_ms(percentile(r.card_latencies, 99))} "
             f"{_mark(r.card_target_met)}"
+        ),
+        f"p99 ≤ {TARGET_CARD_P99_S * 1000:.0f} ms",
+    )
+    row(
+        "intake→card p50/p99 ms, paced",
+        lambda r: (
+            f"{_ms(percentile(r.paced_card_latencies, 50))} / "
+            f"{_ms(percentile(r.paced_card_latencies, 99))} "
+            f"{_mark(percentile(r.paced_card_latencies, 99) <= TARGET_CARD_P99_S)} "
+            f"@{r.paced_rate:.0f}/s"
         ),
         f"p99 ≤ {TARGET_CARD_P99_S * 1000:.0f} ms",
     )

@@ -2,7 +2,8 @@
 
 It reads one JSON job per line on stdin and answers one JSON line on stdout:
 
-    job:    {"base_url", "token", "concurrency", "requests": [[method, path, body|null], ...]}
+    job:    {"base_url", "token", "concurrency", "requests": [[method, path, body|null], ...],
+             "rate"?: requests per second (default: as fast as the server answers)}
     answer: {"results": [[sent, done, status, body|null], ...], "wall", "cpu"}
 
 `concurrency` threads, each with its own keep-alive `httpx.Client`, take the next request from
@@ -31,7 +32,10 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
     headers = {"Authorization": f"Bearer {job['token']}"}
     results: list[list[Any] | None] = [None] * len(requests)
     taken = itertools.count()  # next() on a count is atomic under the GIL
-    ready = threading.Barrier(concurrency + 1)
+    # An optional steady arrival rate: request i is sent no earlier than t0 + i / rate.
+    rate = float(job.get("rate") or 0)
+    t0: list[float] = []
+    ready = threading.Barrier(concurrency + 1, action=lambda: t0.append(time.monotonic()))
     keep_bodies = bool(job.get("keep_bodies", True))
 
     def client_thread() -> None:
@@ -43,6 +47,8 @@ def run_job(job: dict[str, Any]) -> dict[str, Any]:
             ready.wait()
             while (i := next(taken)) < len(requests):
                 method, path, body = requests[i]
+                if rate:
+                    time.sleep(max(0.0, t0[0] + i / rate - time.monotonic()))
                 sent = time.monotonic()
                 try:
                     answer = client.request(method, path, json=body)

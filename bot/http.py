@@ -77,7 +77,7 @@ def _errors(status: int, errors: list[FieldError]) -> JSONResponse:
 
 #: Sync routes and Bolt run in anyio's thread pool (40 threads by default). More threads than this
 #: only contend for the GIL and the database; Slack calls inside listeners are short.
-REQUEST_THREADS = 8
+REQUEST_THREADS = 4
 
 
 @asynccontextmanager
