@@ -13,6 +13,16 @@ from store.models import Lead
 
 _serial = count(1)
 
+#: Intake data with a fit of 40 on the example playbook: nurture until a demo request (+30).
+WARM: dict[str, Any] = {
+    "email": "tom@brightlabs.co.uk",
+    "title": "Head of Analytics",
+    "company_size": 300,
+    "budget": "planned",
+    "timeframe": "this half",
+    "country": "GB",
+}
+
 
 def make_lead(session: Session, **overrides: Any) -> Lead:
     """Insert a sales-ready EMEA lead (flushed, so it has an id); nothing is committed."""

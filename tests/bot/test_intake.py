@@ -14,6 +14,7 @@ from bot.playbook import Playbook
 from bot.stages import Stage
 from store.leads import lead_history
 from store.models import Lead, LeadEvent, OutboxMessage
+from tests.factories import WARM
 
 HOT = {
     "email": "Greta.Maier@bigcorp.de",
@@ -24,14 +25,6 @@ HOT = {
     "company_size": 5200,
     "budget": "approved",
     "timeframe": "this quarter",
-}
-WARM = {  # fit 40: below the threshold of 60 until a demo request (+30)
-    "email": "tom@brightlabs.co.uk",
-    "title": "Head of Analytics",
-    "company_size": 300,
-    "budget": "planned",
-    "timeframe": "this half",
-    "country": "GB",
 }
 LUKEWARM = {
     "email": "tom@brightlabs.co.uk",

@@ -13,15 +13,7 @@ from bot.playbook import Playbook
 from store.db import session_factory, session_scope
 from store.models import Engagement, Lead, OutboxMessage
 from tests.conftest import NOW
-
-WARM = {
-    "email": "tom@brightlabs.co.uk",
-    "title": "Head of Analytics",
-    "company_size": 300,
-    "budget": "planned",
-    "timeframe": "this half",
-    "country": "GB",
-}
+from tests.factories import WARM
 
 
 def at_once(count: int, work: Callable[[], None]) -> list[BaseException]:
