@@ -20,10 +20,11 @@ from bot.stages import Stage
 from store.leads import (
     add_engagement,
     add_event,
-    add_lead,
     find_lead_by_email_key,
     get_lead,
+    insert_lead,
     lead_engagements,
+    save_lead,
 )
 from store.models import Lead
 
@@ -144,7 +145,7 @@ def capture_lead(
     incoming = _incoming_fields(data)
     existing = find_lead_by_email_key(session=session, email_key=email.key, for_update=True)
     if existing is None:
-        lead = add_lead(
+        lead = insert_lead(
             session=session,
             lead=Lead(
                 email=email.email,
@@ -157,10 +158,10 @@ def capture_lead(
                 created_at=now,
                 updated_at=now,
                 stage_entered_at=now,
+                seniority=_seniority(incoming["title"]),
                 **incoming,
             ),
         )
-        _derive(lead)
         assert lead.id is not None
         add_event(
             session=session,
@@ -176,7 +177,7 @@ def capture_lead(
         changed = _merge(lead, incoming, data.custom_fields())
         outcome = Outcome.MERGED if changed else Outcome.UNCHANGED
         if changed:
-            _derive(lead)
+            lead.seniority = _seniority(lead.title)
             lead.updated_at = now
             assert lead.id is not None
             add_event(
@@ -287,7 +288,30 @@ def _rescore_and_advance(
 ) -> bool:
     score = current_score(session=session, lead=lead, playbook=playbook, now=now, is_new=is_new)
     lead.score, lead.fit_score, lead.score_reasons = score.total, score.fit, score.as_dict()
-    session.add(lead)
+    handed = _advance(
+        session=session,
+        lead=lead,
+        score=score,
+        playbook=playbook,
+        now=now,
+        actor=actor,
+        data_changed=data_changed,
+    )
+    save_lead(session=session, lead=lead)
+    return handed
+
+
+def _advance(
+    *,
+    session: Session,
+    lead: Lead,
+    score: Score,
+    playbook: Playbook,
+    now: datetime,
+    actor: str,
+    data_changed: bool,
+) -> bool:
+    """Move a marketing lead on as its score says; refresh a sales lead's card."""
     if lead.stage in (Stage.NEW, Stage.NURTURE):
         if lead.fast_tracked:
             hand_to_sales(
@@ -359,5 +383,5 @@ def _merge(lead: Lead, incoming: dict[str, Any], custom: dict[str, Any]) -> list
     return changed
 
 
-def _derive(lead: Lead) -> None:
-    lead.seniority = seniority_from_title(lead.title).value
+def _seniority(title: str) -> str:
+    return seniority_from_title(title).value

@@ -13,7 +13,7 @@ from bot.outbox import queue_card, queue_card_update
 from bot.playbook import Playbook
 from bot.routing import Route, RoutingFacts, route_lead
 from bot.stages import CLOSED_STAGES, Stage, stage_name
-from store.leads import add_event, get_lead
+from store.leads import add_event, get_lead, save_lead
 from store.models import Lead
 
 
@@ -32,13 +32,12 @@ class EventKind:
 def move_stage(
     *, session: Session, lead: Lead, to: Stage, actor: str, now: datetime, reason: str = ""
 ) -> None:
-    """Set the lead's stage and record the move."""
+    """Set the lead's stage and record the move; the caller stores the lead (`save_lead`)."""
     assert lead.id is not None
     from_stage = lead.stage
     lead.stage = to
     lead.stage_entered_at = now
     lead.updated_at = now
-    session.add(lead)
     add_event(
         session=session,
         lead_id=lead.id,
@@ -63,7 +62,7 @@ def routing_facts(lead: Lead) -> RoutingFacts:
 def hand_to_sales(
     *, session: Session, lead: Lead, playbook: Playbook, actor: str, now: datetime, reason: str
 ) -> Route:
-    """Make the lead sales-ready, route it to a team and queue its card in the team channel."""
+    """Make the lead sales-ready, route it and queue its card; the caller stores the lead."""
     assert lead.id is not None
     route = route_lead(routing_facts(lead), playbook)
     team = playbook.team(route.team)
@@ -138,6 +137,7 @@ def claim_lead(
         actor=user_id,
         data={"speed_to_lead_seconds": waited},
     )
+    save_lead(session=session, lead=lead)
     refresh_card(session=session, lead=lead, playbook=playbook, now=now)
     return ClaimResult(lead=lead, speed_to_lead_seconds=waited)
 

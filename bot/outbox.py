@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from bot.slacktext import Message
 from store import outbox as store
-from store.models import OutboxMessage
 
 # Defined in the store, whose queries single out kinds and which never imports bot/; re-exported.
 from store.outbox import OutboxKind as OutboxKind
@@ -20,8 +19,8 @@ from store.outbox import OutboxKind as OutboxKind
 
 def queue_card(
     *, session: Session, lead_id: int, channel: str, message: Message, now: datetime
-) -> OutboxMessage:
-    """Queue the lead's card for `channel`; its ts is recorded on the lead once posted."""
+) -> int:
+    """Queue the lead's card for `channel` (returns the outbox id); its ts is kept once posted."""
     return store.add_outbox_message(
         session=session,
         kind=OutboxKind.POST_CARD,
@@ -50,10 +49,8 @@ def queue_card_update(*, session: Session, lead_id: int, message: Message, now: 
     )
 
 
-def queue_message(
-    *, session: Session, channel: str, message: Message, now: datetime
-) -> OutboxMessage:
-    """Queue a plain post to a channel, or to a user ID (Slack delivers that as a DM)."""
+def queue_message(*, session: Session, channel: str, message: Message, now: datetime) -> int:
+    """Queue a plain post to a channel or a user ID (a DM); returns the outbox id."""
     return store.add_outbox_message(
         session=session,
         kind=OutboxKind.POST_MESSAGE,

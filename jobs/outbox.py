@@ -12,9 +12,9 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import Row
 
 from store.db import SessionFactory, session_scope
-from store.models import OutboxMessage
 from store.outbox import (
     OutboxKind,
     claim_due_messages,
@@ -81,7 +81,7 @@ class _Outcome(Enum):
 
 @dataclass(frozen=True)
 class _Job:
-    """A claimed row's fields, read inside the claim's transaction so no ORM object escapes it."""
+    """A claimed row's fields, read inside the claim's transaction."""
 
     id: int
     kind: str
@@ -92,9 +92,8 @@ class _Job:
     locked_until: datetime  # the lease the claim set: the token that proves the row is ours
 
     @classmethod
-    def of(cls, message: OutboxMessage) -> _Job:
-        assert message.id is not None
-        assert message.locked_until is not None
+    def of(cls, message: Row[Any]) -> _Job:
+        """The job of a row that `claim_due_messages` returned."""
         return cls(
             id=message.id,
             kind=message.kind,

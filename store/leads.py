@@ -1,4 +1,11 @@
-"""Lead and history queries. Keyword-only, take the session, never commit."""
+"""Lead and history queries. Keyword-only, take the session, never commit.
+
+Leads are read and written with explicit statements, not through the ORM's unit of work: a
+`Lead` returned here is a plain value (never attached to the session), and a change is stored by
+`save_lead`. Intake runs these statements hundreds of times a second, and the ORM's flush,
+identity map and object construction cost ten times the SQL itself (docs/benchmarks.md). So never
+`session.add()` a lead: `insert_lead` and `save_lead` are the two ways a lead reaches the table.
+"""
 
 from __future__ import annotations
 
@@ -6,31 +13,64 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from store.models import Engagement, Lead, LeadEvent, SlackDelivery
+
+LEAD: Table = Lead.__table__  # type: ignore[attr-defined]
+EVENT: Table = LeadEvent.__table__  # type: ignore[attr-defined]
+ENGAGEMENT: Table = Engagement.__table__  # type: ignore[attr-defined]
+#: Every column a save writes: all but the id, which never changes.
+_SAVED_COLUMNS = tuple(c.name for c in LEAD.columns if c.name != "id")
+
+_BY_ID = select(LEAD).where(LEAD.c.id == bindparam("lead_id"))
+_BY_EMAIL_KEY = select(LEAD).where(LEAD.c.email_key == bindparam("email_key"))
+_INSERT_LEAD = insert(LEAD).returning(LEAD.c.id)
+_SAVE_LEAD = (
+    update(LEAD)
+    .where(LEAD.c.id == bindparam("lead_id"))
+    .values({name: bindparam(name) for name in _SAVED_COLUMNS})
+)
+_INSERT_EVENT = insert(EVENT)
+_INSERT_ENGAGEMENT = insert(ENGAGEMENT)
+
+
+def _lead(row: Row[Any] | None) -> Lead | None:
+    return None if row is None else Lead(**row._mapping)
+
+
+def _leads(rows: Sequence[Row[Any]]) -> list[Lead]:
+    return [Lead(**row._mapping) for row in rows]
 
 
 def get_lead(*, session: Session, lead_id: int, for_update: bool = False) -> Lead | None:
     """The lead; `for_update` locks its row until commit (PostgreSQL) so deciders serialise."""
-    return session.get(Lead, lead_id, with_for_update=for_update or None)
+    query = _BY_ID.with_for_update() if for_update else _BY_ID
+    return _lead(session.execute(query, {"lead_id": lead_id}).first())
 
 
 def find_lead_by_email_key(
     *, session: Session, email_key: str, for_update: bool = False
 ) -> Lead | None:
-    query = select(Lead).where(Lead.email_key == email_key)
-    if for_update:
-        query = query.with_for_update()
-    return session.exec(query).first()
+    """The lead of the person with this de-duplication key (see bot.scrub.clean_email)."""
+    query = _BY_EMAIL_KEY.with_for_update() if for_update else _BY_EMAIL_KEY
+    return _lead(session.execute(query, {"email_key": email_key}).first())
 
 
-def add_lead(*, session: Session, lead: Lead) -> Lead:
-    """Insert and flush so the lead has its id."""
-    session.add(lead)
-    session.flush()
+def insert_lead(*, session: Session, lead: Lead) -> Lead:
+    """Insert a new lead and give it its id."""
+    values = {name: getattr(lead, name) for name in _SAVED_COLUMNS}
+    lead.id = session.execute(_INSERT_LEAD, values).scalar_one()
     return lead
+
+
+def save_lead(*, session: Session, lead: Lead) -> None:
+    """Store every field of a lead read from (or inserted into) the table."""
+    assert lead.id is not None, "save_lead stores a lead that insert_lead has given an id"
+    values = {name: getattr(lead, name) for name in _SAVED_COLUMNS}
+    session.execute(_SAVE_LEAD, {"lead_id": lead.id, **values})
 
 
 def add_event(
@@ -44,66 +84,81 @@ def add_event(
     to_stage: str | None = None,
     reason: str = "",
     data: dict[str, Any] | None = None,
-) -> LeadEvent:
-    event = LeadEvent(
-        lead_id=lead_id,
-        at=at,
-        kind=kind,
-        actor=actor,
-        from_stage=from_stage,
-        to_stage=to_stage,
-        reason=reason,
-        data=data or {},
+) -> None:
+    """Append one event to the lead's history."""
+    session.execute(
+        _INSERT_EVENT,
+        {
+            "lead_id": lead_id,
+            "at": at,
+            "kind": kind,
+            "actor": actor,
+            "from_stage": from_stage,
+            "to_stage": to_stage,
+            "reason": reason,
+            "data": data or {},
+        },
     )
-    session.add(event)
-    return event
 
 
 def lead_history(*, session: Session, lead_id: int) -> Sequence[LeadEvent]:
-    return session.exec(
-        select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(col(LeadEvent.id))
+    """The lead's events, oldest first."""
+    rows = session.execute(
+        select(EVENT).where(EVENT.c.lead_id == lead_id).order_by(EVENT.c.id)
     ).all()
+    return [LeadEvent(**row._mapping) for row in rows]
 
 
 def add_engagement(
     *, session: Session, lead_id: int, type: str, points: float, at: datetime
-) -> Engagement:
-    touch = Engagement(lead_id=lead_id, type=type, points=points, at=at)
-    session.add(touch)
-    return touch
+) -> None:
+    """Record one marketing touch."""
+    session.execute(
+        _INSERT_ENGAGEMENT, {"lead_id": lead_id, "type": type, "points": points, "at": at}
+    )
 
 
-def lead_engagements(*, session: Session, lead_id: int) -> Sequence[Engagement]:
-    return session.exec(
-        select(Engagement).where(Engagement.lead_id == lead_id).order_by(col(Engagement.at))
+def lead_engagements(*, session: Session, lead_id: int) -> Sequence[Row[Any]]:
+    """The lead's touches (type, points, at), oldest first."""
+    return session.execute(
+        select(ENGAGEMENT.c.type, ENGAGEMENT.c.points, ENGAGEMENT.c.at)
+        .where(ENGAGEMENT.c.lead_id == lead_id)
+        .order_by(ENGAGEMENT.c.at)
     ).all()
 
 
 def leads_owned_by(
     *, session: Session, owner_id: str, stages: Sequence[str], limit: int = 20
-) -> Sequence[Lead]:
-    return session.exec(
-        select(Lead)
-        .where(Lead.owner_id == owner_id, col(Lead.stage).in_(stages))
-        .order_by(col(Lead.stage_entered_at))
-        .limit(limit)
-    ).all()
+) -> list[Lead]:
+    """The owner's leads in these stages, longest in their stage first."""
+    return _leads(
+        session.execute(
+            select(LEAD)
+            .where(LEAD.c.owner_id == owner_id, LEAD.c.stage.in_(stages))
+            .order_by(LEAD.c.stage_entered_at)
+            .limit(limit)
+        ).all()
+    )
 
 
 def unclaimed_leads(
     *, session: Session, teams: Sequence[str], stage: str, limit: int = 20
-) -> Sequence[Lead]:
-    return session.exec(
-        select(Lead)
-        .where(col(Lead.team).in_(teams), Lead.stage == stage, col(Lead.owner_id).is_(None))
-        .order_by(col(Lead.sales_ready_at))
-        .limit(limit)
-    ).all()
+) -> list[Lead]:
+    """Leads of these teams in `stage` that nobody owns, longest waiting first."""
+    return _leads(
+        session.execute(
+            select(LEAD)
+            .where(LEAD.c.team.in_(teams), LEAD.c.stage == stage, LEAD.c.owner_id.is_(None))
+            .order_by(LEAD.c.sales_ready_at)
+            .limit(limit)
+        ).all()
+    )
 
 
 def remember_slack_delivery(*, session: Session, event_id: str, now: datetime) -> bool:
     """Record an Events API delivery; False when it was already handled (a Slack retry)."""
-    if session.exec(select(SlackDelivery).where(SlackDelivery.event_id == event_id)).first():
+    delivery: Table = SlackDelivery.__table__  # type: ignore[attr-defined]
+    if session.execute(select(delivery.c.id).where(delivery.c.event_id == event_id)).first():
         return False
     try:
         # A savepoint, so a retry racing the first delivery loses cleanly on the unique key.

@@ -5,12 +5,30 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, exists, func, or_, update
-from sqlmodel import Session, col, select
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Result,
+    Row,
+    Table,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlmodel import Session
 
 from store.models import Lead, OutboxMessage
+
+# Plain table statements, not the ORM's: the outbox is written once per card and updated once
+# per send, on the hot path of intake and delivery (see store/leads.py).
+OUTBOX: Table = OutboxMessage.__table__  # type: ignore[attr-defined]
+LEAD: Table = Lead.__table__  # type: ignore[attr-defined]
+_INSERT = insert(OUTBOX).returning(OUTBOX.c.id)
 
 ERROR_LENGTH = 500  # OutboxMessage.last_error's column width
 
@@ -32,17 +50,22 @@ class OutboxStatus(StrEnum):
     SUPERSEDED = "superseded"  # an update replaced by a newer one before it was sent
 
 
+def _rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE matched (DML results are cursor results)."""
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
 def _unleased(now: datetime) -> ColumnElement[bool]:
-    locked_until = col(OutboxMessage.locked_until)
+    locked_until = OUTBOX.c.locked_until
     return or_(locked_until.is_(None), locked_until < now)
 
 
 def _first_pending_of_its_lead() -> ColumnElement[bool]:
     """No earlier pending row for the same lead: a card update never overtakes its card post."""
-    earlier = OutboxMessage.__table__.alias("earlier")  # type: ignore[attr-defined]
+    earlier = OUTBOX.alias("earlier")
     return ~exists().where(
-        earlier.c.lead_id == col(OutboxMessage.lead_id),
-        earlier.c.id < col(OutboxMessage.id),
+        earlier.c.lead_id == OUTBOX.c.lead_id,
+        earlier.c.id < OUTBOX.c.id,
         earlier.c.status == OutboxStatus.PENDING,
     )
 
@@ -55,33 +78,33 @@ def add_outbox_message(
     payload: dict[str, Any],
     lead_id: int | None,
     now: datetime,
-) -> OutboxMessage:
-    """Queue one send, due at once; flushed so it has its id."""
-    message = OutboxMessage(
-        kind=kind,
-        channel=channel,
-        payload=payload,
-        lead_id=lead_id,
-        status=OutboxStatus.PENDING,
-        created_at=now,
-        next_attempt_at=now,
-    )
-    session.add(message)
-    session.flush()
-    return message
+) -> int:
+    """Queue one send, due at once; returns its id."""
+    values = {
+        "kind": kind,
+        "channel": channel,
+        "payload": payload,
+        "lead_id": lead_id,
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "created_at": now,
+        "next_attempt_at": now,
+        "last_error": "",
+    }
+    return int(session.execute(_INSERT, values).scalar_one())
 
 
-def pending_card_post(*, session: Session, lead_id: int) -> OutboxMessage | None:
+def pending_card_post(*, session: Session, lead_id: int) -> Row[Any] | None:
     """The lead's card post if it is still waiting to be sent and nobody is sending it."""
-    return session.exec(
-        select(OutboxMessage)
+    return session.execute(
+        select(OUTBOX)
         .where(
-            OutboxMessage.lead_id == lead_id,
-            OutboxMessage.kind == OutboxKind.POST_CARD,
-            OutboxMessage.status == OutboxStatus.PENDING,
-            col(OutboxMessage.locked_until).is_(None),
+            OUTBOX.c.lead_id == lead_id,
+            OUTBOX.c.kind == OutboxKind.POST_CARD,
+            OUTBOX.c.status == OutboxStatus.PENDING,
+            OUTBOX.c.locked_until.is_(None),
         )
-        .order_by(col(OutboxMessage.id))
+        .order_by(OUTBOX.c.id)
     ).first()
 
 
@@ -92,39 +115,37 @@ def replace_pending_card_post(*, session: Session, lead_id: int, payload: dict[s
     same moment either sees the new content or makes this match nothing (then the caller queues
     an update instead): the new content is never lost.
     """
-    result = session.exec(
-        update(OutboxMessage)
+    result = session.execute(
+        update(OUTBOX)
         .where(
-            col(OutboxMessage.lead_id) == lead_id,
-            col(OutboxMessage.kind) == OutboxKind.POST_CARD,
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
-            col(OutboxMessage.locked_until).is_(None),
+            OUTBOX.c.lead_id == lead_id,
+            OUTBOX.c.kind == OutboxKind.POST_CARD,
+            OUTBOX.c.status == OutboxStatus.PENDING,
+            OUTBOX.c.locked_until.is_(None),
         )
         .values(payload=payload)
-        .execution_options(synchronize_session=False)
     )
-    return bool(result.rowcount)
+    return bool(_rowcount(result))
 
 
 def supersede_pending_updates(*, session: Session, lead_id: int) -> int:
     """Mark the lead's unsent, unleased card updates superseded; returns how many."""
-    result = session.exec(
-        update(OutboxMessage)
+    result = session.execute(
+        update(OUTBOX)
         .where(
-            col(OutboxMessage.lead_id) == lead_id,
-            col(OutboxMessage.kind) == OutboxKind.UPDATE_CARD,
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
-            col(OutboxMessage.locked_until).is_(None),
+            OUTBOX.c.lead_id == lead_id,
+            OUTBOX.c.kind == OutboxKind.UPDATE_CARD,
+            OUTBOX.c.status == OutboxStatus.PENDING,
+            OUTBOX.c.locked_until.is_(None),
         )
         .values(status=OutboxStatus.SUPERSEDED)
-        .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)
+    return int(_rowcount(result))
 
 
 def claim_due_messages(
     *, session: Session, now: datetime, limit: int, lease: timedelta
-) -> list[OutboxMessage]:
+) -> list[Row[Any]]:
     """Lease up to `limit` due rows (oldest first) to this sender and count the attempt.
 
     Every returned row's `locked_until` is `now + lease`: that value is the claim's token, which
@@ -137,41 +158,32 @@ def claim_due_messages(
     row another sender leased in the meantime is simply not returned.
     """
     due = (
-        select(col(OutboxMessage.id))
+        select(OUTBOX.c.id)
         .where(
-            OutboxMessage.status == OutboxStatus.PENDING,
-            col(OutboxMessage.next_attempt_at) <= now,
+            OUTBOX.c.status == OutboxStatus.PENDING,
+            OUTBOX.c.next_attempt_at <= now,
             _unleased(now),
             _first_pending_of_its_lead(),
         )
-        .order_by(col(OutboxMessage.id))
+        .order_by(OUTBOX.c.id)
         .limit(limit)
     )
     if session.get_bind().dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
-    ids = list(session.exec(due).all())
+    ids = list(session.execute(due).scalars().all())
     if not ids:
         return []
-    claimed = session.exec(
-        update(OutboxMessage)
+    claimed = session.execute(
+        update(OUTBOX)
         .where(
-            col(OutboxMessage.id).in_(ids),
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
+            OUTBOX.c.id.in_(ids),
+            OUTBOX.c.status == OutboxStatus.PENDING,
             _unleased(now),
         )
-        .values(locked_until=now + lease, attempts=col(OutboxMessage.attempts) + 1)
-        .returning(col(OutboxMessage.id))
-        .execution_options(synchronize_session=False)
+        .values(locked_until=now + lease, attempts=OUTBOX.c.attempts + 1)
+        .returning(*OUTBOX.c)
     )
-    claimed_ids = list(claimed.scalars().all())
-    return list(
-        session.exec(
-            select(OutboxMessage)
-            .where(col(OutboxMessage.id).in_(claimed_ids))
-            .order_by(col(OutboxMessage.id))
-            .execution_options(populate_existing=True)
-        ).all()
-    )
+    return sorted(claimed.all(), key=lambda row: int(row.id))
 
 
 def _set_held(
@@ -182,17 +194,16 @@ def _set_held(
     Held means still pending with the lease the caller's claim set. A row whose lease ran out
     and that another sender claimed (or already finished) is left alone: its outcome is theirs.
     """
-    result = session.exec(
-        update(OutboxMessage)
+    result = session.execute(
+        update(OUTBOX)
         .where(
-            col(OutboxMessage.id).in_(message_ids),
-            col(OutboxMessage.status) == OutboxStatus.PENDING,
-            col(OutboxMessage.locked_until) == held_until,
+            OUTBOX.c.id.in_(message_ids),
+            OUTBOX.c.status == OutboxStatus.PENDING,
+            OUTBOX.c.locked_until == held_until,
         )
         .values(**values)
-        .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)
+    return int(_rowcount(result))
 
 
 def mark_sent(
@@ -265,23 +276,22 @@ def release(*, session: Session, message_ids: Sequence[int], locked_until: datet
         message_ids,
         locked_until,
         locked_until=None,
-        attempts=col(OutboxMessage.attempts) - 1,
+        attempts=OUTBOX.c.attempts - 1,
     )
 
 
 def record_card_location(*, session: Session, lead_id: int, channel: str, ts: str) -> None:
     """Remember where the lead's card was posted, so later updates edit it in place."""
-    session.exec(
-        update(Lead)
-        .where(col(Lead.id) == lead_id)
-        .values(card_channel=channel, card_ts=ts)
-        .execution_options(synchronize_session=False)
+    session.execute(
+        update(LEAD).where(LEAD.c.id == lead_id).values(card_channel=channel, card_ts=ts)
     )
 
 
 def get_lead_card(*, session: Session, lead_id: int) -> tuple[str, str] | None:
     """The (channel, ts) of the lead's posted card, or None if it has none yet."""
-    row = session.exec(select(Lead.card_channel, Lead.card_ts).where(Lead.id == lead_id)).first()
+    row = session.execute(
+        select(LEAD.c.card_channel, LEAD.c.card_ts).where(LEAD.c.id == lead_id)
+    ).first()
     if row is None or row[0] is None or row[1] is None:
         return None
     return row[0], row[1]
@@ -289,9 +299,7 @@ def get_lead_card(*, session: Session, lead_id: int) -> tuple[str, str] | None:
 
 def count_by_status(*, session: Session) -> dict[str, int]:
     """How many outbox rows are in each status (statuses with none are left out)."""
-    rows = session.exec(
-        select(OutboxMessage.status, func.count()).group_by(col(OutboxMessage.status))
-    ).all()
+    rows = session.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status)).all()
     return {status: int(count) for status, count in rows}
 
 
@@ -301,10 +309,10 @@ def next_due_at(*, session: Session) -> datetime | None:
     Rows held back behind an earlier row of their lead are left out: that earlier row's time is
     the one that matters, and counting them would make a sender wake up for nothing.
     """
-    due = func.coalesce(col(OutboxMessage.locked_until), col(OutboxMessage.next_attempt_at))
-    earliest = session.exec(
+    due = func.coalesce(OUTBOX.c.locked_until, OUTBOX.c.next_attempt_at)
+    earliest = session.execute(
         select(func.min(due)).where(
-            OutboxMessage.status == OutboxStatus.PENDING, _first_pending_of_its_lead()
+            OUTBOX.c.status == OutboxStatus.PENDING, _first_pending_of_its_lead()
         )
-    ).one()
-    return earliest
+    ).scalar_one()
+    return cast(datetime | None, earliest)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.stages import Stage
+from store.leads import get_lead, insert_lead
 from store.models import Lead
 
 _serial = count(1)
@@ -25,7 +26,7 @@ WARM: dict[str, Any] = {
 
 
 def make_lead(session: Session, **overrides: Any) -> Lead:
-    """Insert a sales-ready EMEA lead (flushed, so it has an id); nothing is committed."""
+    """Insert a sales-ready EMEA lead (it has its id); nothing is committed."""
     n = next(_serial)
     at = overrides.pop("at", datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
     fields: dict[str, Any] = {
@@ -46,7 +47,12 @@ def make_lead(session: Session, **overrides: Any) -> Lead:
         "sales_ready_at": at,
     }
     fields.update(overrides)
-    lead = Lead(**fields)
-    session.add(lead)
-    session.flush()
-    return lead
+    return insert_lead(session=session, lead=Lead(**fields))
+
+
+def reread(session: Session, lead: Lead) -> Lead:
+    """The lead as the database has it now (leads are values, not live ORM objects)."""
+    assert lead.id is not None
+    fresh = get_lead(session=session, lead_id=lead.id)
+    assert fresh is not None
+    return fresh

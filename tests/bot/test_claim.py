@@ -15,7 +15,7 @@ from bot.stages import Stage
 from store.db import session_factory, session_scope
 from store.leads import lead_history
 from store.models import Lead, OutboxMessage
-from tests.factories import make_lead
+from tests.factories import make_lead, reread
 
 REP, OTHER_REP, MANAGER = "U0REPEMEA1", "U0REPEMEA2", "U0MGREMEA1"
 
@@ -42,7 +42,7 @@ def test_claim_queues_the_card_update(session, playbook, now) -> None:
 def test_manager_may_claim(session, playbook, now) -> None:
     lead = make_lead(session)
     claim_lead(session=session, lead_id=lead.id, user_id=MANAGER, playbook=playbook, now=now)
-    assert lead.owner_id == MANAGER
+    assert reread(session, lead).owner_id == MANAGER
 
 
 def test_rep_of_another_team_may_not_claim(session, playbook, now) -> None:

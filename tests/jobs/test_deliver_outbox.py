@@ -26,7 +26,7 @@ from store.db import session_factory, session_scope
 from store.models import Lead, OutboxMessage
 from store.outbox import claim_due_messages
 from tests.conftest import NOW, empty_tables
-from tests.factories import make_lead
+from tests.factories import make_lead, reread
 
 CHANNEL = "C0SALES"
 
@@ -98,7 +98,7 @@ def test_a_card_is_posted_once_and_its_ts_recorded_on_the_lead(
     assert (report.sent, report.retried, report.failed) == (1, 0, 0)
     [message] = fake.messages(CHANNEL)
     assert message.text == "Greta Maier"
-    session.refresh(lead)
+    lead = reread(session, lead)
     assert (lead.card_channel, lead.card_ts) == (CHANNEL, message.ts)
     [row] = outbox(session)
     assert (row.status, row.result_ts, row.sent_at) == ("sent", message.ts, NOW)
@@ -414,8 +414,8 @@ def test_a_row_whose_lease_ran_out_is_left_to_the_sender_that_took_it_over(
     assert [(r.sent, r.attempted) for r in replica] == [(1, 1)]  # it took the second row over
     assert (report.sent, report.expired, report.attempted) == (1, 1, 1)  # the first left it
     assert texts(fake) == ["first", "second"]  # each sent exactly once
-    session.refresh(first_lead)
-    session.refresh(second_lead)
+    first_lead = reread(session, first_lead)
+    second_lead = reread(session, second_lead)
     first_post, second_post = fake.messages(CHANNEL)
     assert (first_lead.card_ts, second_lead.card_ts) == (first_post.ts, second_post.ts)
     rows = outbox(session)
@@ -459,7 +459,7 @@ def test_the_outcome_of_a_call_that_outlived_its_lease_is_not_recorded(
     [row] = outbox(session)
     assert (row.status, row.locked_until, row.attempts) == ("pending", taken_over[0], 2)
     assert (row.result_ts, row.sent_at) == (None, None)
-    session.refresh(lead)
+    lead = reread(session, lead)
     assert lead.card_ts is None  # the replica records where its post went
     assert f"Outbox #{row.id}: its lease ran out" in caplog.text
 

@@ -26,7 +26,7 @@ from store.outbox import (
     release,
     supersede_pending_updates,
 )
-from tests.factories import make_lead
+from tests.factories import make_lead, reread
 
 LEASE = timedelta(seconds=60)
 
@@ -53,7 +53,7 @@ def test_the_bot_and_the_store_share_one_kind_enum() -> None:
 def test_a_queued_message_is_pending_and_due_now(session: Session, now: datetime) -> None:
     message = queue_message(session=session, channel="U0REP0001", message=card("Hi"), now=now)
     [row] = rows(session)
-    assert row.id == message.id
+    assert row.id == message
     assert (row.kind, row.status, row.attempts, row.lead_id) == ("post_message", "pending", 0, None)
     assert row.payload == {"text": "Hi", "blocks": card("Hi").blocks}
     assert row.next_attempt_at == now
@@ -63,7 +63,7 @@ def test_claiming_leases_due_rows_and_counts_the_attempt(session: Session, now: 
     first = queue_message(session=session, channel="C1", message=card("a"), now=now)
     second = queue_message(session=session, channel="C1", message=card("b"), now=now)
     session.commit()
-    assert claim(session, now) == [first.id, second.id]
+    assert claim(session, now) == [first, second]
     claimed = rows(session)
     assert [m.attempts for m in claimed] == [1, 1]
     assert all(m.locked_until == now + LEASE for m in claimed)
@@ -74,9 +74,9 @@ def test_a_leased_row_is_not_claimed_again_until_its_lease_ends(
 ) -> None:
     message = queue_message(session=session, channel="C1", message=card("a"), now=now)
     session.commit()
-    assert claim(session, now) == [message.id]
+    assert claim(session, now) == [message]
     assert claim(session, now + LEASE / 2) == []
-    assert claim(session, now + LEASE + timedelta(seconds=1)) == [message.id]
+    assert claim(session, now + LEASE + timedelta(seconds=1)) == [message]
 
 
 def test_rows_not_yet_due_are_not_claimed(session: Session, now: datetime) -> None:
@@ -85,18 +85,18 @@ def test_rows_not_yet_due_are_not_claimed(session: Session, now: datetime) -> No
     claim(session, now)
     mark_retry(
         session=session,
-        message_id=message.id,
+        message_id=message,
         locked_until=now + LEASE,
         at=now + timedelta(minutes=5),
         error="x",
     )
     assert claim(session, now + timedelta(minutes=4)) == []
-    assert claim(session, now + timedelta(minutes=5)) == [message.id]
+    assert claim(session, now + timedelta(minutes=5)) == [message]
 
 
 def test_claiming_respects_the_limit_and_id_order(session: Session, now: datetime) -> None:
     ids = [
-        queue_message(session=session, channel="C1", message=card(str(n)), now=now).id
+        queue_message(session=session, channel="C1", message=card(str(n)), now=now)
         for n in range(5)
     ]
     session.commit()
@@ -111,15 +111,15 @@ def test_a_card_update_is_held_back_while_its_post_is_pending(
     other = make_lead(session)
     post = queue_card(session=session, lead_id=lead.id, channel="C1", message=card("v1"), now=now)
     session.commit()
-    assert claim(session, now) == [post.id]  # the post is now in flight
+    assert claim(session, now) == [post]  # the post is now in flight
     queue_card_update(session=session, lead_id=lead.id, message=card("v2"), now=now)
     other_post = queue_card(
         session=session, lead_id=other.id, channel="C1", message=card("o"), now=now
     )
     session.commit()
-    assert claim(session, now) == [other_post.id]  # another lead is not held up
+    assert claim(session, now) == [other_post]  # another lead is not held up
 
-    mark_sent(session=session, message_id=post.id, locked_until=now + LEASE, now=now, ts="1.1")
+    mark_sent(session=session, message_id=post, locked_until=now + LEASE, now=now, ts="1.1")
     session.commit()
     update = rows(session)[1]
     assert (update.kind, update.lead_id) == ("update_card", lead.id)
@@ -133,8 +133,8 @@ def test_an_update_while_the_post_is_unsent_replaces_its_content(
     post = queue_card(session=session, lead_id=lead.id, channel="C1", message=card("v1"), now=now)
     queue_card_update(session=session, lead_id=lead.id, message=card("v2"), now=now)
     [row] = rows(session)
-    assert (row.id, row.kind, row.payload["text"]) == (post.id, "post_card", "v2")
-    assert pending_card_post(session=session, lead_id=lead.id) == row
+    assert (row.id, row.kind, row.payload["text"]) == (post, "post_card", "v2")
+    assert pending_card_post(session=session, lead_id=lead.id).id == row.id
 
 
 def test_a_leased_post_is_not_replaced_but_followed_by_an_update(
@@ -156,7 +156,7 @@ def test_a_newer_update_supersedes_the_unsent_ones(session: Session, now: dateti
     lead = make_lead(session)
     post = queue_card(session=session, lead_id=lead.id, channel="C1", message=card("v1"), now=now)
     claim(session, now)
-    mark_sent(session=session, message_id=post.id, locked_until=now + LEASE, now=now, ts="1.1")
+    mark_sent(session=session, message_id=post, locked_until=now + LEASE, now=now, ts="1.1")
     for version in ("v2", "v3", "v4"):
         queue_card_update(session=session, lead_id=lead.id, message=card(version), now=now)
     assert [(m.status, m.payload["text"]) for m in rows(session)] == [
@@ -172,7 +172,7 @@ def test_release_undoes_the_claim(session: Session, now: datetime) -> None:
     message = queue_message(session=session, channel="C1", message=card("a"), now=now)
     session.commit()
     claim(session, now)
-    assert release(session=session, message_ids=[message.id], locked_until=now + LEASE) == 1
+    assert release(session=session, message_ids=[message], locked_until=now + LEASE) == 1
     [row] = rows(session)
     assert (row.attempts, row.locked_until, row.status) == (0, None, "pending")
 
@@ -186,16 +186,16 @@ def test_outcomes_are_recorded(session: Session, now: datetime) -> None:
     )
     claim(session, now)
     held = now + LEASE
-    assert mark_sent(session=session, message_id=sent.id, locked_until=held, now=now, ts="1.2")
+    assert mark_sent(session=session, message_id=sent, locked_until=held, now=now, ts="1.2")
     assert mark_retry(
         session=session,
-        message_id=retried.id,
+        message_id=retried,
         locked_until=held,
         at=now + timedelta(seconds=5),
         error="http_503",
     )
     assert mark_failed(
-        session=session, message_id=failed.id, locked_until=held, error="invalid_blocks " * 100
+        session=session, message_id=failed, locked_until=held, error="invalid_blocks " * 100
     )
     one, two, three = rows(session)
     assert (one.status, one.result_ts, one.sent_at) == ("sent", "1.2", now)
@@ -210,7 +210,7 @@ def test_the_card_location_is_kept_on_the_lead(session: Session) -> None:
     assert get_lead_card(session=session, lead_id=lead.id) is None
     record_card_location(session=session, lead_id=lead.id, channel="C1", ts="1700000000.000100")
     assert get_lead_card(session=session, lead_id=lead.id) == ("C1", "1700000000.000100")
-    session.refresh(lead)
+    lead = reread(session, lead)
     assert (lead.card_channel, lead.card_ts) == ("C1", "1700000000.000100")
 
 
@@ -224,7 +224,7 @@ def test_next_due_skips_rows_waiting_behind_their_lead(session: Session, now: da
     assert next_due_at(session=session) == now + LEASE
     mark_retry(
         session=session,
-        message_id=post.id,
+        message_id=post,
         locked_until=now + LEASE,
         at=now + timedelta(minutes=15),
         error="x",
@@ -241,14 +241,12 @@ def test_outcomes_only_land_on_rows_the_sender_still_holds(session: Session, now
     claim(session, later)  # its lease ran out mid-send; a second sender took the row over
     second = later + LEASE
 
-    assert not mark_sent(
-        session=session, message_id=message.id, locked_until=first, now=now, ts="1"
-    )
+    assert not mark_sent(session=session, message_id=message, locked_until=first, now=now, ts="1")
     assert not mark_retry(
-        session=session, message_id=message.id, locked_until=first, at=now, error="x"
+        session=session, message_id=message, locked_until=first, at=now, error="x"
     )
-    assert not mark_failed(session=session, message_id=message.id, locked_until=first, error="x")
-    assert release(session=session, message_ids=[message.id], locked_until=first) == 0
+    assert not mark_failed(session=session, message_id=message, locked_until=first, error="x")
+    assert release(session=session, message_ids=[message], locked_until=first) == 0
     [row] = rows(session)
     assert (row.status, row.attempts, row.locked_until, row.result_ts, row.last_error) == (
         "pending",
@@ -258,9 +256,9 @@ def test_outcomes_only_land_on_rows_the_sender_still_holds(session: Session, now
         "",
     )
 
-    assert mark_sent(session=session, message_id=message.id, locked_until=second, now=later, ts="2")
+    assert mark_sent(session=session, message_id=message, locked_until=second, now=later, ts="2")
     # Once sent, the row is nobody's to mark again.
-    assert not mark_failed(session=session, message_id=message.id, locked_until=second, error="x")
+    assert not mark_failed(session=session, message_id=message, locked_until=second, error="x")
     [row] = rows(session)
     assert (row.status, row.result_ts, row.locked_until, row.sent_at) == ("sent", "2", None, later)
 
@@ -272,7 +270,7 @@ def test_times_in_any_zone_are_compared_in_utc(session: Session, now: datetime) 
     )
     session.commit()
     assert claim(session, (now - timedelta(seconds=1)).astimezone(berlin)) == []
-    assert claim(session, now) == [message.id]
+    assert claim(session, now) == [message]
     [row] = rows(session)
     assert row.locked_until == now + LEASE
     assert row.locked_until.tzinfo is not None
