@@ -25,6 +25,7 @@ from bot.errors import FieldError, InvalidLead, LeadNotFound
 from bot.intake import LeadIn, Outcome, capture_lead, check_custom_fields, record_engagement
 from bot.playbook import Playbook
 from bot.settings import Settings
+from bot.webforms import add_web_forms
 from store.db import SessionFactory, database_answers, session_scope
 
 log = logging.getLogger(__name__)
@@ -216,6 +217,13 @@ def create_http_app(
             headers={k: v[0] for k, v in bolt_response.headers.items() if v},
         )
 
+    add_web_forms(
+        api,
+        playbook=playbook,
+        session_factory=session_factory,
+        clock=clock,
+        after_commit=after_commit,
+    )
     return api
 
 

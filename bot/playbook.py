@@ -22,6 +22,7 @@ from pydantic import (
 from bot.countries import country_code
 from bot.errors import ConfigProblem, PlaybookError
 from bot.stages import Stage
+from bot.webform_config import FormKey, WebForm, form_problems
 from bot.yamlmap import LineMap, load_yaml_with_lines
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,}$")
@@ -255,6 +256,7 @@ class Playbook(Strict):
     reasons: Reasons = Field(default_factory=Reasons)
     digest: Digest | None = None
     plan: Plan | None = None
+    forms: dict[FormKey, WebForm] = Field(default_factory=dict)
 
     def team(self, key: str) -> Team:
         return self.teams[key]
@@ -334,6 +336,7 @@ def _cross_check(book: Playbook) -> list[tuple[tuple[str | int, ...], str]]:
         for j, member in enumerate(members):
             if country_code(member) is None:
                 problems.append((("regions", region, j), f"'{member}' is not a country"))
+    problems.extend(form_problems(forms=book.forms, custom_fields=book.custom_fields))
     return problems
 
 
