@@ -87,7 +87,14 @@ class PlaybookError(LeadbotError):
     problems: list[ConfigProblem] = field(default_factory=list)
 
     def __post_init__(self) -> None:
+        if len(self.problems) == 1 and not self.problems[0].line:
+            # A problem with the file as a whole (not found, unreadable) is one sentence.
+            message = self.problems[0].message
+            LeadbotError.__init__(self, message[:1].upper() + message[1:])
+            return
+        count = len(self.problems)
         lines = "\n".join(f"  {p}" for p in self.problems)
         LeadbotError.__init__(
-            self, f"The playbook {self.source} has {len(self.problems)} mistake(s):\n{lines}"
+            self,
+            f"The playbook {self.source} has {count} mistake{'' if count == 1 else 's'}:\n{lines}",
         )

@@ -14,19 +14,35 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     Field,
+    Tag,
+    TypeAdapter,
     ValidationError,
     field_validator,
 )
 
 from bot.countries import country_code
 from bot.errors import ConfigProblem, PlaybookError
+from bot.playbookcheck import (
+    document_problem,
+    dotted,
+    field_problems,
+    read_playbook_text,
+    yaml_problem,
+)
 from bot.stages import Stage
 from bot.webform_config import FormKey, WebForm, form_problems
-from bot.yamlmap import LineMap, load_yaml_with_lines
+from bot.yamlmap import load_yaml_with_lines
 
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{8,}$")
 USER_ID = re.compile(r"^[UW][A-Z0-9]{8,}$")
+# What "Copy link" gives: a workspace (or GovSlack) URL ending in the channel or member ID.
+SLACK_URL = r"https://(?:[a-z0-9-]+\.)+slack(?:-gov)?\.com/"
+CHANNEL_LINK = re.compile(
+    rf"^{SLACK_URL}(?:archives|client/[TE][A-Z0-9]+)/([CG][A-Z0-9]{{8,}})(?:[/?#]\S*)?$"
+)
+USER_LINK = re.compile(rf"^{SLACK_URL}team/([UW][A-Z0-9]{{8,}})/?$")
 DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*$")
 CLOCK = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
@@ -35,18 +51,26 @@ ROUTABLE_FIELDS = frozenset({"country", "region", "segment", "company_size", "so
 
 
 def _channel_id(value: str) -> str:
+    link = CHANNEL_LINK.match(value)
+    if link:
+        return link.group(1)
     if not CHANNEL_ID.match(value):
         raise ValueError(
-            f"'{value}' is not a Slack channel ID (like C0123ABCD); "
-            "use the channel's ID, not its #name"
+            f"'{value}' is not a Slack channel ID (like C0123ABCD) or channel link; "
+            "to find the ID, click the channel's name in Slack (View channel details): "
+            "it is at the bottom"
         )
     return value
 
 
 def _user_id(value: str) -> str:
+    link = USER_LINK.match(value)
+    if link:
+        return link.group(1)
     if not USER_ID.match(value):
         raise ValueError(
-            f"'{value}' is not a Slack user ID (like U0123ABCD); use the ID, not @name"
+            f"'{value}' is not a Slack user ID (like U0123ABCD); to find a member ID, "
+            "open their profile in Slack, click ⋮ (More) and choose Copy member ID"
         )
     return value
 
@@ -123,15 +147,32 @@ class SizeRange(Strict):
     max: int | None = Field(default=None, ge=0)
 
 
-Condition = list[str] | SizeRange
+def _condition_shape(value: Any) -> str:
+    return "SizeRange" if isinstance(value, dict | SizeRange) else "list[str]"
 
 
-def _as_values(value: Any) -> Any:
-    """`country: DE` and `size_band: [42]` both mean a list of strings."""
-    if isinstance(value, str | int | float | bool):
+# The shape is chosen by the value, so a mistake is reported once, for the shape meant.
+Condition = Annotated[
+    Annotated[list[str], Tag("list[str]")] | Annotated[SizeRange, Tag("SizeRange")],
+    Discriminator(_condition_shape),
+]
+
+
+def _as_values(key: str, value: Any) -> Any:
+    """`country: DE` and `size_band: [42]` both mean a list of strings.
+
+    A YAML 1.1 boolean stays one, to be refused with a hint: `yes` would never match "yes".
+    """
+    if key == "country":
+        value = (
+            [_country_text(v) for v in value] if isinstance(value, list) else _country_text(value)
+        )
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
         return [str(value)]
     if isinstance(value, list):
-        return [str(v) if isinstance(v, int | float | bool) else v for v in value]
+        return [
+            str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value
+        ]
     return value
 
 
@@ -143,7 +184,7 @@ class RoutingRule(Strict):
     @classmethod
     def _scalars_become_lists(cls, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: _as_values(v) for k, v in value.items()}
+            return {k: _as_values(k, v) for k, v in value.items()}
         return value
 
 
@@ -287,119 +328,140 @@ class Playbook(Strict):
         return user_id in self.teams[team_key].members()
 
 
-def _cross_check(book: Playbook) -> list[tuple[tuple[str | int, ...], str]]:
-    """Mistakes that span sections: names used in one place and defined in another."""
-    problems: list[tuple[tuple[str | int, ...], str]] = []
-    known_teams = ", ".join(book.teams)
-    if book.routing.default_team not in book.teams:
+Problem = tuple[tuple[str | int, ...], str]
+_RULE = TypeAdapter(RoutingRule)
+_FORM = TypeAdapter(WebForm)
+
+
+def _mapping(value: object) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _defined(data: dict[str, Any], section: str) -> list[str] | None:
+    """The names a section defines, read from the raw data: a section with a mistake in it still
+    defines them. None when the section has the wrong shape (its own error says so)."""
+    value = data.get(section, {})
+    if isinstance(value, dict):
+        names = list(value)
+    elif isinstance(value, list) and section in ("segments", "custom_fields"):
+        names = [v.get("name") if isinstance(v, dict) else v for v in value]
+    else:
+        return None
+    return [name for name in names if isinstance(name, str)]
+
+
+def _cross_check(data: dict[str, Any]) -> list[Problem]:
+    """Mistakes that span sections: names used in one place and defined in another.
+
+    Runs on the raw data beside the field checks, so one run reports both.
+    """
+    problems: list[Problem] = []
+    teams = _defined(data, "teams")
+    known_teams = ", ".join(teams or ())
+    routing = _mapping(data.get("routing"))
+    default_team = routing.get("default_team")
+    if teams is not None and isinstance(default_team, str) and default_team not in teams:
         problems.append(
             (
                 ("routing", "default_team"),
-                f"default_team '{book.routing.default_team}' is not a team (teams: {known_teams})",
+                f"default_team '{default_team}' is not a team (teams: {known_teams})",
             )
         )
-    segment_names = {s.name for s in book.segments}
-    routable = ROUTABLE_FIELDS | set(book.custom_fields)
-    for i, rule in enumerate(book.routing.rules):
+    rules = routing.get("rules", [])
+    for i, raw in enumerate(rules if isinstance(rules, list) else []):
         at: tuple[str | int, ...] = ("routing", "rules", i)
-        if rule.team not in book.teams:
-            problems.append(
-                ((*at, "team"), f"team '{rule.team}' is not a team (teams: {known_teams})")
-            )
-        for key, condition in rule.when.items():
-            where = (*at, "when", key)
-            if key not in routable:
-                problems.append(
-                    (
-                        where,
-                        f"'{key}' is no lead field routing can test "
-                        f"(known: {', '.join(sorted(routable))}; add custom ones to custom_fields)",
-                    )
-                )
-            elif key == "company_size" and not isinstance(condition, SizeRange):
-                problems.append((where, "company_size takes a range like {min: 200, max: 999}"))
-            elif key != "company_size" and isinstance(condition, SizeRange):
-                problems.append((where, f"'{key}' takes a list of values, not a range"))
-            elif key == "region" and isinstance(condition, list):
-                for value in condition:
-                    if value not in book.regions:
-                        problems.append((where, f"region '{value}' is not defined under regions"))
-            elif key == "segment" and isinstance(condition, list):
-                for value in condition:
-                    if value not in segment_names:
-                        problems.append((where, f"segment '{value}' is not defined under segments"))
-            elif key == "country" and isinstance(condition, list):
-                for value in condition:
-                    if country_code(value) is None:
-                        problems.append((where, f"'{value}' is not a country"))
-    for region, members in book.regions.items():
-        for j, member in enumerate(members):
-            if country_code(member) is None:
+        team = _mapping(raw).get("team")
+        if teams is not None and isinstance(team, str) and team not in teams:
+            problems.append(((*at, "team"), f"team '{team}' is not a team (teams: {known_teams})"))
+        try:
+            rule = _RULE.validate_python(raw)
+        except ValidationError:
+            continue  # its field errors are reported; its team was checked above
+        problems += _condition_problems(rule, at, data)
+    for region, members in _mapping(data.get("regions")).items():
+        for j, member in enumerate(members if isinstance(members, list) else []):
+            member = _country_text(member)
+            if isinstance(member, str) and country_code(member) is None:
                 problems.append((("regions", region, j), f"'{member}' is not a country"))
-    problems.extend(form_problems(forms=book.forms, custom_fields=book.custom_fields))
+    problems.extend(_form_problems(data))
     return problems
 
 
-def _message(error: Any) -> str:
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if error["type"] == "extra_forbidden":
-        return f"unknown setting '{error['loc'][-1]}' (check the spelling)"
-    if error["type"] == "missing":
-        return f"'{error['loc'][-1]}' is required"
-    return message
+def _form_problems(data: dict[str, Any]) -> list[Problem]:
+    """The cross-checks of every form that is valid on its own (the rest report field errors)."""
+    forms: dict[str, WebForm] = {}
+    for key, raw in _mapping(data.get("forms")).items():
+        try:
+            forms[str(key)] = _FORM.validate_python(raw)
+        except ValidationError:
+            continue
+    custom = data.get("custom_fields")
+    custom_fields = [c for c in custom if isinstance(c, str)] if isinstance(custom, list) else []
+    return form_problems(forms=forms, custom_fields=custom_fields)
+
+
+def _condition_problems(
+    rule: RoutingRule, at: tuple[str | int, ...], data: dict[str, Any]
+) -> list[Problem]:
+    """A routing rule's conditions: fields routing knows, and regions and segments defined."""
+    problems: list[Problem] = []
+    custom = _defined(data, "custom_fields")
+    routable = None if custom is None else ROUTABLE_FIELDS | set(custom)
+    defined = {"region": _defined(data, "regions"), "segment": _defined(data, "segments")}
+    for key, condition in rule.when.items():
+        where = (*at, "when", key)
+        if routable is not None and key not in routable:
+            problems.append(
+                (
+                    where,
+                    f"'{key}' is no lead field routing can test "
+                    f"(known: {', '.join(sorted(routable))}; add custom ones to custom_fields)",
+                )
+            )
+        elif key == "company_size" and not isinstance(condition, SizeRange):
+            problems.append((where, "company_size takes a range like {min: 200, max: 999}"))
+        elif key != "company_size" and isinstance(condition, SizeRange):
+            problems.append((where, f"'{key}' takes a list of values, not a range"))
+        elif isinstance(condition, list) and (names := defined.get(key)) is not None:
+            plural = "regions" if key == "region" else "segments"
+            problems += [
+                (where, f"{key} '{value}' is not defined under {plural}")
+                for value in condition
+                if value not in names
+            ]
+        elif key == "country" and isinstance(condition, list):
+            problems += [
+                (where, f"'{value}' is not a country")
+                for value in condition
+                if country_code(value) is None
+            ]
+    return problems
 
 
 def parse_playbook(text: str, source: str = "playbook") -> Playbook:
     """Validate playbook YAML text; raise PlaybookError naming every mistake with its line."""
     try:
-        data, lines = load_yaml_with_lines(text)
+        loaded = load_yaml_with_lines(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 0
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise PlaybookError(
-            source, [ConfigProblem(line, "", f"not valid YAML: {problem}")]
-        ) from None
-    if not isinstance(data, dict):
-        raise PlaybookError(
-            source, [ConfigProblem(1, "", "the playbook must be a mapping of settings")]
-        )
+        raise PlaybookError(source, [yaml_problem(exc, text)]) from None
+    shape = document_problem(loaded, text)
+    if shape is not None:
+        raise PlaybookError(source, [shape])
+    found = list(loaded.duplicates)
+    book = None
     try:
-        book = Playbook.model_validate(data)
+        book = Playbook.model_validate(loaded.data)
     except ValidationError as exc:
-        raise PlaybookError(source, _problems(exc, lines)) from None
-    cross = _cross_check(book)
-    if cross:
-        raise PlaybookError(
-            source,
-            [ConfigProblem(lines.line_of(path), _dotted(path), msg) for path, msg in cross],
-        )
+        found += field_problems(exc, loaded.lines)
+    found += [
+        ConfigProblem(loaded.lines.line_of(path), dotted(path), message)
+        for path, message in _cross_check(loaded.data)
+    ]
+    if found or book is None:
+        raise PlaybookError(source, sorted(found, key=lambda p: p.line))
     return book
-
-
-def _dotted(path: tuple[str | int, ...]) -> str:
-    return ".".join(str(p) for p in path)
-
-
-def _problems(exc: ValidationError, lines: LineMap) -> list[ConfigProblem]:
-    problems = []
-    for error in exc.errors():
-        # pydantic adds the union member or validator name to the location; drop those.
-        loc = tuple(p for p in error["loc"] if not (isinstance(p, str) and "[" in p))
-        loc = tuple(p for p in loc if p not in ("list[str]", "SizeRange", "function-after"))
-        problems.append(ConfigProblem(lines.line_of(loc), _dotted(loc), _message(error)))
-    problems.sort(key=lambda p: p.line)
-    return problems
 
 
 def load_playbook(path: Path) -> Playbook:
     """Read and validate the playbook file at `path`."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise PlaybookError(
-            str(path), [ConfigProblem(0, "", "file not found: set LEADBOT_CONFIG to your playbook")]
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise PlaybookError(str(path), [ConfigProblem(0, "", f"cannot be read: {exc}")]) from None
-    return parse_playbook(text, source=str(path))
+    return parse_playbook(read_playbook_text(path), source=str(path))

@@ -104,3 +104,35 @@ def test_socket_mode_serves_no_unverified_slack_url(env: Path, monkeypatch) -> N
         answer = httpx.post(f"{base}/slack/events", content=b"payload=%7B%7D")
     assert answer.status_code == 404
     server.engine.dispose()
+
+
+def test_check_config_lists_every_mistake_in_one_run(env: Path) -> None:
+    broken = (
+        (REPO / "playbook.example.yml")
+        .read_text()
+        .replace("threshold: 60", "threshold: x")
+        .replace("- team: emea", "- team: emae")
+        .replace("  enterprise:\n", "  amer:\n", 1)
+    )
+    path = env / "broken.yml"
+    path.write_text(broken)
+    result = runner.invoke(cli, ["check-config", str(path)])
+    assert result.exit_code == 2
+    assert "has 4 mistakes:" in result.output
+    assert "`amer` is defined twice" in result.output
+    assert "team 'emae' is not a team" in result.output
+    assert "team 'enterprise' is not a team" in result.output  # the duplicate replaced it
+    assert "(scoring.threshold)" in result.output
+
+
+def test_check_config_without_a_playbook_says_how_to_get_one(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LEADBOT_CONFIG")
+    monkeypatch.chdir(env)
+    result = runner.invoke(cli, ["check-config"])
+    assert result.exit_code == 2
+    first = result.output.splitlines()[0]
+    assert first.startswith("No playbook at playbook.yml:")
+    assert f"cp {REPO / 'bot' / 'playbook.example.yml'} playbook.yml" in result.output
+    assert "LEADBOT_CONFIG" in result.output

@@ -19,8 +19,10 @@ def problems(text: str) -> list[tuple[int, str]]:
     return [(p.line, p.message) for p in caught.value.problems]
 
 
-def line_of(text: str, fragment: str) -> int:
-    return next(i for i, line in enumerate(text.splitlines(), 1) if fragment in line)
+def line_of(text: str, fragment: str, start: int = 1) -> int:
+    """The first line at or after `start` that contains `fragment`."""
+    lines = text.splitlines()
+    return next(i for i in range(start, len(lines) + 1) if fragment in lines[i - 1])
 
 
 def test_example_playbook_is_valid(playbook: Playbook) -> None:
@@ -34,13 +36,6 @@ def test_unknown_team_in_a_rule_is_named_with_its_line() -> None:
     [(line, message)] = problems(text)
     assert line == line_of(text, "- team: emae")
     assert "'emae' is not a team" in message
-
-
-def test_channel_name_instead_of_id_is_refused_with_its_line() -> None:
-    text = EXAMPLE.replace("channel: C0AMER0001", 'channel: "#amer-sales"')
-    [(line, message)] = problems(text)
-    assert line == line_of(text, "#amer-sales")
-    assert "not a Slack channel ID" in message
 
 
 def test_bad_duration_is_refused_with_its_line() -> None:
@@ -110,12 +105,6 @@ def test_norway_unquoted_is_still_a_country() -> None:
     assert book.region_of("NO") == "EMEA"
 
 
-def test_missing_file_says_how_to_fix(tmp_path: Path) -> None:
-    with pytest.raises(PlaybookError) as caught:
-        load_playbook(tmp_path / "nope.yml")
-    assert "LEADBOT_CONFIG" in caught.value.user_message
-
-
 def test_segment_and_region_lookups(playbook: Playbook) -> None:
     assert playbook.segment_of(5000) == "enterprise"
     assert playbook.segment_of(250) == "mid_market"
@@ -129,3 +118,106 @@ def test_only_the_teams_reps_and_manager_may_claim(playbook: Playbook) -> None:
     assert playbook.can_claim("emea", "U0MGREMEA1")
     assert not playbook.can_claim("emea", "U0ADMIN001")
     assert not playbook.can_claim("emea", "U0REPAMER1")
+
+
+def test_field_errors_and_cross_references_are_reported_together() -> None:
+    text = (
+        EXAMPLE.replace("threshold: 60", "threshold: high")
+        .replace("manager: U0MGRAMER1", "manager: bob")
+        .replace("- team: emea", "- team: emae")
+        .replace("region: [AMER]", "region: [LATAM]")
+    )
+    found = problems(text)
+    assert [line for line, _ in found] == [
+        line_of(text, "manager: bob"),
+        line_of(text, "team: emae"),
+        line_of(text, "region: [LATAM]"),
+        line_of(text, "threshold: high"),
+    ]
+    assert "'emae' is not a team" in found[1][1]
+    assert "region 'LATAM'" in found[2][1]
+
+
+def test_a_rule_with_a_field_error_still_has_its_team_checked() -> None:
+    text = EXAMPLE.replace(
+        "- team: emea\n      when: {region: [EMEA]}", "- team: emae\n      when: 5"
+    )
+    messages = [m for _, m in problems(text)]
+    assert any("'emae' is not a team" in m for m in messages)
+    assert len(messages) == 2
+
+
+def test_a_wrong_routing_value_is_one_problem_not_one_per_shape() -> None:
+    text = EXAMPLE.replace("when: {region: [AMER]}", "when: {company_size: {min: lots}}")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "min: lots")
+    assert "integer" in message
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://acme.slack.com/archives/C0AMER0001",
+        "https://app.slack.com/client/T0123ABCD/C0AMER0001",
+        "https://acme.enterprise.slack.com/archives/C0AMER0001/p1700000000123456",
+    ],
+)
+def test_a_copied_channel_link_gives_its_id(link: str) -> None:
+    book = parse_playbook(
+        EXAMPLE.replace("channel: C0AMER0001", f"channel: {link}").replace(
+            "channel: C0MGRS0001", f"channel: {link}"
+        )
+    )
+    assert book.teams["amer"].channel == "C0AMER0001"
+    assert book.digest is not None and book.digest.channel == "C0AMER0001"
+
+
+def test_a_channel_name_says_where_to_find_the_id() -> None:
+    text = EXAMPLE.replace("channel: C0AMER0001", 'channel: "#amer-sales"')
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "#amer-sales")
+    assert "not a Slack channel ID" in message
+    assert "View channel details" in message
+
+
+def test_a_link_to_something_else_is_not_a_channel() -> None:
+    text = EXAMPLE.replace("channel: C0AMER0001", "channel: https://acme.slack.com/team/U0MGRAMER1")
+    [(_, message)] = problems(text)
+    assert "not a Slack channel ID" in message
+
+
+def test_a_copied_profile_link_gives_the_member_id() -> None:
+    book = parse_playbook(
+        EXAMPLE.replace("manager: U0MGRAMER1", "manager: https://acme.slack.com/team/U0MGRAMER1")
+    )
+    assert book.teams["amer"].manager == "U0MGRAMER1"
+
+
+def test_a_display_name_says_how_to_copy_the_member_id() -> None:
+    text = EXAMPLE.replace("manager: U0MGRAMER1", 'manager: "@bob"')
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "@bob")
+    assert "not a Slack user ID" in message
+    assert "Copy member ID" in message
+
+
+def test_missing_file_shows_the_command_that_copies_the_example(tmp_path: Path) -> None:
+    with pytest.raises(PlaybookError) as caught:
+        load_playbook(tmp_path / "playbook.yml")
+    message = caught.value.user_message
+    assert message.startswith(f"No playbook at {tmp_path / 'playbook.yml'}:")
+    assert f"cp {REPO / 'bot' / 'playbook.example.yml'} {tmp_path / 'playbook.yml'}" in message
+    assert "LEADBOT_CONFIG" in message
+
+
+@pytest.mark.parametrize("shape", ["", " 7", " [1, {a: b}]", " {x: [y]}", " {team: {}}"])
+@pytest.mark.parametrize(
+    "section", ["teams", "regions", "segments", "routing", "custom_fields", "scoring"]
+)
+def test_a_section_of_the_wrong_shape_is_a_mistake_not_a_crash(section: str, shape: str) -> None:
+    start = EXAMPLE.index(f"\n{section}:") + 1
+    end = EXAMPLE.index("\n\n", start)
+    text = f"{EXAMPLE[:start]}{section}:{shape}{EXAMPLE[end:]}"
+    found = problems(text)
+    assert found
+    assert all(line == line_of(text, f"{section}:") for line, _ in found[:1])
