@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from bot.countries import country_code
+from bot.csvcolumns import field_for, known_fields
 from bot.errors import ConfigProblem, PlaybookError
 from bot.stages import Stage
 from bot.yamlmap import LineMap, load_yaml_with_lines
@@ -249,6 +250,8 @@ class Playbook(Strict):
     routing: Routing
     scoring: Scoring
     custom_fields: list[str] = Field(default_factory=list)
+    #: CSV header -> lead field or custom field, for columns `leadbot import` cannot guess.
+    csv_columns: dict[str, str] = Field(default_factory=dict)
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     stages: dict[Stage, StageRule] = Field(default_factory=dict)
     contact_attempts: int = Field(default=6, ge=1)
@@ -334,7 +337,20 @@ def _cross_check(book: Playbook) -> list[tuple[tuple[str | int, ...], str]]:
         for j, member in enumerate(members):
             if country_code(member) is None:
                 problems.append((("regions", region, j), f"'{member}' is not a country"))
+    problems += _csv_column_problems(book)
     return problems
+
+
+def _csv_column_problems(book: Playbook) -> list[tuple[tuple[str | int, ...], str]]:
+    """csv_columns must name a lead field or one of the custom fields."""
+    return [
+        (
+            ("csv_columns", header),
+            f"'{target}' is no lead field (fields: {known_fields(book.custom_fields)})",
+        )
+        for header, target in book.csv_columns.items()
+        if field_for(target, book.custom_fields) is None
+    ]
 
 
 def _message(error: Any) -> str:

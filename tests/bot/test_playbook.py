@@ -129,3 +129,16 @@ def test_only_the_teams_reps_and_manager_may_claim(playbook: Playbook) -> None:
     assert playbook.can_claim("emea", "U0MGREMEA1")
     assert not playbook.can_claim("emea", "U0ADMIN001")
     assert not playbook.can_claim("emea", "U0REPAMER1")
+
+
+def test_csv_columns_map_headers_to_lead_and_custom_fields(playbook: Playbook) -> None:
+    assert playbook.csv_columns["Budget Status"] == "budget"
+    assert playbook.csv_columns["Product Interest"] == "product"
+
+
+def test_csv_column_mapped_to_an_unknown_field_is_named_with_its_line() -> None:
+    text = EXAMPLE.replace("Purchase Timeframe: timeframe", "Purchase Timeframe: timeline")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "Purchase Timeframe: timeline")
+    assert "'timeline' is no lead field" in message
+    assert "timeframe" in message and "product" in message
