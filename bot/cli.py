@@ -97,13 +97,31 @@ def serve(
 def import_csv(
     file: Path = typer.Argument(..., help="CSV file with a header row; 'email' is required."),
     source: str = typer.Option("list", help="Source kept on new leads: list, event, booth…"),
+    columns: list[str] = typer.Option(
+        [], "--map", help="COLUMN=FIELD: read a column into a lead or custom field (repeatable)."
+    ),
+    delimiter: str | None = typer.Option(
+        None, help="Column separator: , ; | or tab (default: read from the header line)."
+    ),
+    encoding: str | None = typer.Option(
+        None, help="The file's encoding when it is not UTF-8 and has no BOM, like cp1252."
+    ),
 ) -> None:
-    """Import leads from a CSV file: every row all-or-nothing, re-runs create no duplicates."""
+    """Import leads from a CSV file or CRM export: rows all-or-nothing, re-runs change nothing."""
+    from bot.csvcolumns import parse_map
     from bot.csvimport import import_file
 
     settings, book = _settings_and_playbook()
     try:
-        summary = import_file(path=file, settings=settings, playbook=book, source=source)
+        summary = import_file(
+            path=file,
+            settings=settings,
+            playbook=book,
+            source=source,
+            columns=parse_map(columns),
+            delimiter=delimiter,
+            encoding=encoding,
+        )
     except LeadbotError as error:
         _fail(error)
         return

@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from bot.countries import country_code
+from bot.csvcolumns import field_for, known_fields
 from bot.errors import ConfigProblem, PlaybookError
 from bot.playbookcheck import (
     document_problem,
@@ -291,6 +292,8 @@ class Playbook(Strict):
     routing: Routing
     scoring: Scoring
     custom_fields: list[str] = Field(default_factory=list)
+    #: CSV header -> lead field or custom field, for columns `leadbot import` cannot guess.
+    csv_columns: dict[str, str] = Field(default_factory=dict)
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     stages: dict[Stage, StageRule] = Field(default_factory=dict)
     contact_attempts: int = Field(default=6, ge=1)
@@ -384,7 +387,21 @@ def _cross_check(data: dict[str, Any]) -> list[Problem]:
             if isinstance(member, str) and country_code(member) is None:
                 problems.append((("regions", region, j), f"'{member}' is not a country"))
     problems.extend(_form_problems(data))
+    problems.extend(_csv_column_problems(data))
     return problems
+
+
+def _csv_column_problems(data: dict[str, Any]) -> list[Problem]:
+    """csv_columns must name a lead field or one of the custom fields."""
+    custom = _defined(data, "custom_fields") or []
+    return [
+        (
+            ("csv_columns", str(header)),
+            f"'{target}' is no lead field (fields: {known_fields(custom)})",
+        )
+        for header, target in _mapping(data.get("csv_columns")).items()
+        if isinstance(target, str) and field_for(target, custom) is None
+    ]
 
 
 def _form_problems(data: dict[str, Any]) -> list[Problem]:
@@ -395,9 +412,7 @@ def _form_problems(data: dict[str, Any]) -> list[Problem]:
             forms[str(key)] = _FORM.validate_python(raw)
         except ValidationError:
             continue
-    custom = data.get("custom_fields")
-    custom_fields = [c for c in custom if isinstance(c, str)] if isinstance(custom, list) else []
-    return form_problems(forms=forms, custom_fields=custom_fields)
+    return form_problems(forms=forms, custom_fields=_defined(data, "custom_fields") or [])
 
 
 def _condition_problems(

@@ -67,6 +67,35 @@ def test_db_upgrade_then_import_a_csv(env: Path) -> None:
     assert "line 3: email:" in result.output
 
 
+def test_import_maps_columns_and_forces_the_delimiter(env: Path) -> None:
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    csv_path = env / "leads.csv"
+    csv_path.write_text("Mail;Territory;Vorname\nana@solarfarm.com.br;BR;Ana\n")
+    args = ["import", str(csv_path), "--delimiter", ";", "--map", "Territory=country"]
+    result = runner.invoke(cli, [*args, "--map", "Vorname=first_name"])
+    assert result.exit_code == 0, result.output
+    assert "created 1, merged 0, unchanged 0, rejected 0" in result.output
+    assert "Mail -> email, Vorname -> name, Territory -> country" in result.output
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--map", "Territory=region"], "'region' is no lead field (fields: email, name, first_"),
+        (["--map", "Territory"], "--map takes COLUMN=FIELD"),
+        (["--delimiter", "semicolon"], "--delimiter takes one character"),
+        (["--encoding", "latin-9x"], "'latin-9x' is not an encoding"),
+    ],
+)
+def test_import_with_a_bad_option_says_what_it_takes(env: Path, options, message) -> None:
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    csv_path = env / "leads.csv"
+    csv_path.write_text("email,Territory\nana@solarfarm.com.br,BR\n")
+    result = runner.invoke(cli, ["import", str(csv_path), *options])
+    assert result.exit_code == 2
+    assert message in result.output
+
+
 def test_import_before_upgrade_says_what_to_run(env: Path) -> None:
     csv_path = env / "leads.csv"
     csv_path.write_text("email\nana@solarfarm.com.br\n")

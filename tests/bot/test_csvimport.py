@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import io
+import csv
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.csvimport import ImportSummary, import_file, import_rows, read_rows
+from bot.csvimport import ImportSummary, import_file, import_text
 from bot.errors import LeadbotError
 from bot.playbook import Playbook
 from bot.settings import Settings
@@ -24,16 +24,16 @@ tom@brightlabs.co.uk,Tom Hughes,Bright Labs,Analyst,GB,300,,,y
 """
 
 
-def run(engine: Engine, playbook: Playbook, text: str) -> ImportSummary:
-    summary = ImportSummary()
-    rows = read_rows(io.StringIO(text, newline=""), playbook, summary)
-    return import_rows(
-        rows,
+def run(
+    engine: Engine, playbook: Playbook, text: str, columns: dict[str, str] | None = None
+) -> ImportSummary:
+    return import_text(
+        text,
         session_factory=session_factory(engine),
         playbook=playbook,
         now=NOW,
         source="event",
-        summary=summary,
+        columns=columns,
     )
 
 
@@ -133,7 +133,7 @@ def test_non_utf8_file_names_the_line(tmp_path: Path, playbook) -> None:
     upgrade(url)
     path = tmp_path / "leads.csv"
     path.write_bytes(b"email,name\na@b.de,Ana\nc@d.de,J\xf6rg\n")
-    with pytest.raises(LeadbotError, match="Line 3 of .* is not UTF-8"):
+    with pytest.raises(LeadbotError, match="Line 3 of .* is not UTF-8.*--encoding cp1252"):
         import_file(
             path=path,
             settings=Settings(database_url=url),
@@ -141,3 +141,103 @@ def test_non_utf8_file_names_the_line(tmp_path: Path, playbook) -> None:
             source="list",
             now=NOW,
         )
+
+
+REPEATS = """email,name,company,country
+ana@solarfarm.com.br,Ana,SolarFarm,BR
+tom@brightlabs.co.uk,Tom,Bright Labs,GB
+Ana@SolarFarm.com.br,Ana Souza,SolarFarm Energia,
+"""
+
+
+def test_rows_repeating_an_email_fold_into_the_first_later_values_winning(engine, playbook) -> None:
+    summary = run(engine, playbook, REPEATS)
+    assert (summary.created, summary.merged, summary.rejected) == (2, 0, [])
+    ana = leads(engine)[0]
+    assert (ana.name, ana.company, ana.country) == ("Ana Souza", "SolarFarm Energia", "BR")
+    assert "line 4 merged into line 2 (same person)" in summary.render()
+
+
+def test_reimporting_a_file_with_repeated_rows_changes_nothing(engine, playbook) -> None:
+    run(engine, playbook, REPEATS)
+    again = run(engine, playbook, REPEATS)
+    assert (again.created, again.merged, again.unchanged, again.rejected) == (0, 0, 2, [])
+
+
+def test_a_bad_repeat_is_rejected_on_its_own_line_and_the_good_ones_kept(engine, playbook) -> None:
+    text = REPEATS + "ana@solarfarm.com.br,,,Narnia\n"
+    summary = run(engine, playbook, text)
+    assert [line for line, _ in summary.rejected] == [5]
+    assert "country" in summary.rejected[0][1]
+    assert leads(engine)[0].company == "SolarFarm Energia"
+    assert "line 4 merged into line 2 (same person)" in summary.render()
+
+
+def test_a_column_mapped_to_a_field_is_read(engine, playbook) -> None:
+    text = "email,Territory\nana@solarfarm.com.br,Brazil\n"
+    summary = run(engine, playbook, text, columns={"Territory": "country"})
+    assert summary.ignored_columns == []
+    assert leads(engine)[0].country == "BR"
+    assert "Territory -> country" in summary.render()
+
+
+def test_playbook_csv_columns_fill_custom_fields(engine, playbook) -> None:
+    # The example playbook maps "Product Interest" to its custom field product; "Industry"
+    # is a custom field by name.
+    text = "email,Product Interest,Industry\nana@solarfarm.com.br,Analytics,Energy\n"
+    run(engine, playbook, text)
+    assert leads(engine)[0].custom == {"product": "Analytics", "industry": "Energy"}
+
+
+def test_map_wins_over_the_guess_and_can_leave_a_column_out(engine, playbook) -> None:
+    text = "email,Size,Company Size\nana@solarfarm.com.br,XL,250\n"
+    summary = run(engine, playbook, text, columns={"Size": "ignore"})
+    assert summary.rejected == []
+    assert leads(engine)[0].company_size == 250
+
+
+def test_map_to_an_unknown_field_names_the_known_ones(engine, playbook) -> None:
+    with pytest.raises(LeadbotError) as error:
+        run(engine, playbook, "email,Region\na@brightlabs.co.uk,EU\n", {"Region": "territory"})
+    message = error.value.user_message
+    assert "'territory' is no lead field" in message
+    assert "country" in message and "first_name" in message and "product" in message
+    assert leads(engine) == []
+
+
+def test_map_of_a_column_the_file_lacks_is_refused(engine, playbook) -> None:
+    with pytest.raises(LeadbotError, match="names the column 'Regoin'"):
+        run(engine, playbook, "email,Region\na@brightlabs.co.uk,EU\n", {"Regoin": "country"})
+
+
+def test_ignored_columns_say_how_to_map_them(engine, playbook) -> None:
+    summary = run(engine, playbook, GOOD)
+    assert "utm_campaign" in summary.render()
+    assert "--map 'COLUMN=FIELD'" in summary.render()
+    assert "csv_columns" in summary.render()
+
+
+def test_file_with_one_column_is_read(engine, playbook) -> None:
+    summary = run(engine, playbook, "Email\nana@solarfarm.com.br\ntom@brightlabs.co.uk\n")
+    assert summary.created == 2
+
+
+def test_file_without_an_email_column_says_how_to_map_one(engine, playbook) -> None:
+    with pytest.raises(LeadbotError, match="--map 'COLUMN=email'"):
+        run(engine, playbook, "Contact Mail Addr,company\nbob@acme.de,Acme\n")
+
+
+def test_empty_cells_beyond_the_header_are_no_extra_values(engine, playbook) -> None:
+    summary = run(engine, playbook, "email;name\r\nana@solarfarm.com.br;Ana;;\r\n")
+    assert (summary.created, summary.rejected) == (1, [])
+
+
+def test_a_quote_never_closed_is_named_with_its_line_and_nothing_is_imported(
+    engine, playbook
+) -> None:
+    # The open quote swallows the rest of the file into one cell, past the csv module's limit.
+    rest = "x@brightlabs.co.uk,X\n" * (csv.field_size_limit() // 20)
+    text = f'email,name\nana@solarfarm.com.br,Ana\ntom@brightlabs.co.uk,"Tom\n{rest}'
+    with pytest.raises(LeadbotError, match="Line 3 cannot be read as CSV"):
+        run(engine, playbook, text)
+    assert leads(engine) == []

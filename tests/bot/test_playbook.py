@@ -221,3 +221,16 @@ def test_a_section_of_the_wrong_shape_is_a_mistake_not_a_crash(section: str, sha
     found = problems(text)
     assert found
     assert all(line == line_of(text, f"{section}:") for line, _ in found[:1])
+
+
+def test_csv_columns_map_headers_to_lead_and_custom_fields(playbook: Playbook) -> None:
+    assert playbook.csv_columns["Budget Status"] == "budget"
+    assert playbook.csv_columns["Product Interest"] == "product"
+
+
+def test_csv_column_mapped_to_an_unknown_field_is_named_with_its_line() -> None:
+    text = EXAMPLE.replace("Purchase Timeframe: timeframe", "Purchase Timeframe: timeline")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "Purchase Timeframe: timeline")
+    assert "'timeline' is no lead field" in message
+    assert "timeframe" in message and "product" in message
