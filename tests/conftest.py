@@ -23,6 +23,13 @@ POSTGRES_URL = os.environ.get(
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
+@pytest.fixture(autouse=True)
+def _own_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in an empty directory: a developer's .env is never read (Settings reads
+    ./.env) and nothing a test writes with a relative path lands in the repository."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _postgres_engine(schema: str) -> Engine | None:
     """An engine whose connections use their own schema, so concurrent test runs never meet."""
     admin = make_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
