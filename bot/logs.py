@@ -6,12 +6,16 @@ import logging.config
 import sys
 from typing import Any, TextIO
 
+from pythonjsonlogger.core import RESERVED_ATTRS
+
 from bot.settings import Settings
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # python-json-logger adds whatever a record carries (extra=…, exc_info) to these, renamed.
 JSON_FIELDS = ["levelname", "name", "message"]
 JSON_NAMES = {"levelname": "level", "name": "logger", "exc_info": "traceback"}
+# Record attributes left out: the standard ones, and uvicorn's copy of its message in ANSI colours.
+JSON_SKIPPED = [*RESERVED_ATTRS, "color_message"]
 # uvicorn configures its own handlers unless told not to (log_config=None, see bot/server.py);
 # here its loggers lose any handler and pass their records to the root handler.
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access")
@@ -25,6 +29,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
             "()": "pythonjsonlogger.json.JsonFormatter",
             "fmt": JSON_FIELDS,
             "rename_fields": JSON_NAMES,
+            "reserved_attrs": JSON_SKIPPED,
             "timestamp": "time",  # ISO 8601, UTC
         }
     logging.config.dictConfig(

@@ -87,3 +87,4 @@ def test_uvicorn_access_and_error_logs_are_json_too(stream: io.StringIO) -> None
     assert {"uvicorn.error", "uvicorn.access"} <= loggers
     access = next(r for r in records if r["logger"] == "uvicorn.access")
     assert '"GET /ping HTTP/1.1" 200' in access["message"]
+    assert all("color_message" not in record for record in records)  # no ANSI-coloured copies
