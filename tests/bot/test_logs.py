@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -18,13 +17,9 @@ from bot.settings import Settings
 
 
 @pytest.fixture
-def stream() -> Iterator[io.StringIO]:
-    """Where the configured handler writes; the root logger is put back afterwards."""
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    out = io.StringIO()
-    yield out
-    root.handlers[:], root.level = saved[0], saved[1]
+def stream() -> io.StringIO:
+    """Where the configured handler writes (tests/conftest.py restores logging afterwards)."""
+    return io.StringIO()
 
 
 def json_lines(text: str) -> list[dict[str, Any]]:
@@ -88,3 +83,12 @@ def test_uvicorn_access_and_error_logs_are_json_too(stream: io.StringIO) -> None
     access = next(r for r in records if r["logger"] == "uvicorn.access")
     assert '"GET /ping HTTP/1.1" 200' in access["message"]
     assert all("color_message" not in record for record in records)  # no ANSI-coloured copies
+
+
+def test_other_handlers_keep_their_records(
+    stream: io.StringIO, caplog: pytest.LogCaptureFixture
+) -> None:
+    configure_logging(Settings(), stream=stream)
+    logging.getLogger("leadbot.test").warning("seen by both")
+    assert "seen by both" in stream.getvalue()
+    assert "seen by both" in caplog.text  # the test runner's handler is still there
