@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from sqlmodel import Session
@@ -53,16 +54,18 @@ def create_app(
     """
     settings.require_slack()
     secret = settings.slack_signing_secret
-    app = App(
-        client=make_web_client(settings),
-        # Without a secret (Socket Mode only) nothing may reach this app over HTTP: `serve` then
-        # mounts no /slack/events handler.
-        signing_secret=secret.get_secret_value() if secret else "",
-        request_verification_enabled=secret is not None,
-        process_before_response=True,
-        token_verification_enabled=False,
-        logger=logging.getLogger("leadbot.slack"),
-    )
+    logger = logging.getLogger("leadbot.slack")
+    with _without_token_skipped_warning(logger):
+        app = App(
+            client=make_web_client(settings),
+            # Without a secret (Socket Mode only) nothing may reach this app over HTTP: `serve`
+            # then mounts no /slack/events handler.
+            signing_secret=secret.get_secret_value() if secret else "",
+            request_verification_enabled=secret is not None,
+            process_before_response=True,
+            token_verification_enabled=False,
+            logger=logger,
+        )
 
     def provide(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
         # Bolt-Python runs listeners after the whole middleware chain has returned, so a
@@ -81,6 +84,26 @@ def create_app(
 
     handlers.register(app)
     return app
+
+
+@contextmanager
+def _without_token_skipped_warning(logger: logging.Logger) -> Iterator[None]:
+    """Silence Bolt's "As you gave `client` as well, `token` will be unused." while App is built.
+
+    App() reads SLACK_BOT_TOKEN from os.environ when given no token (no argument turns that off)
+    and warns that it is unused beside `client`. Our client is built from that same setting (and
+    must be ours: SLACK_API_URL, timeout, retries), so the warning says nothing to act on.
+    """
+    noise = warning_client_prioritized_and_token_skipped()
+
+    def keep(record: logging.LogRecord) -> bool:
+        return record.getMessage() != noise
+
+    logger.addFilter(keep)
+    try:
+        yield
+    finally:
+        logger.removeFilter(keep)
 
 
 class AlreadyHandled(Exception):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import logging
 import sys
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import typer
@@ -20,6 +20,21 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"leadbot {installed_version('leadbot')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the version."
+    ),
+) -> None:
+    """leadbot: runs your team's lead hand-off in Slack."""
 
 
 def _fail(error: LeadbotError) -> None:
@@ -79,12 +94,11 @@ def serve(
     host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
 ) -> None:
     """Serve Slack (/slack/events), the intake API (/api/leads, /api/events) and /healthz."""
+    from bot.logs import configure_logging
     from bot.server import build_server, run_server
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
     settings, book = _settings_and_playbook()
+    configure_logging(settings)
     try:
         server = build_server(settings, book)
     except LeadbotError as error:
@@ -136,6 +150,22 @@ def demo() -> None:
     from bot.demo import run_demo
 
     run_demo(out=sys.stdout)
+
+
+@cli.command("init")
+def init() -> None:
+    """Start here: write playbook.yml (the example) and a commented .env; never overwrites."""
+    from bot.starter import write_starter_files
+
+    files = write_starter_files(Path.cwd())
+    for file in files:
+        if file.written:
+            typer.echo(f"wrote {file.path.name}: {file.next_step}")
+        else:
+            typer.echo(f"{file.path.name} already exists: left as it is")
+    if not any(file.written for file in files):
+        raise typer.Exit(code=1)
+    typer.echo("Next: `leadbot check-config`, then `leadbot db upgrade` and `leadbot serve`.")
 
 
 def main() -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 import time
-from importlib import resources
+from datetime import UTC, datetime
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -18,6 +20,7 @@ from bot.playbook import Playbook, load_playbook
 from bot.server import LeadbotServer, build_server, serving_in_thread
 from bot.settings import Settings
 from bot.slackpayloads import block_action, signed_headers
+from bot.starter import example_playbook_text
 from store.db import session_factory, session_scope
 from store.migrate import upgrade
 from store.outbox import OutboxStatus, count_by_status
@@ -81,14 +84,16 @@ SAMPLE_LEADS: list[tuple[str, dict[str, Any]]] = [
     ),
     ("A throw-away address is rejected", {"email": "someone@mailinator.com", "name": "Someone"}),
     (
-        "The same person again, with a new phone number: merged, not duplicated",
+        "The same person again, with a phone number: merged into lead #1, card updated",
         {"email": "greta.maier+webinar@BIGCORP-industries.de", "phone": "+49 89 1234567"},
     ),
 ]
 
 
 def demo_settings(directory: Path, slack_url: str) -> Settings:
+    """The demo's own settings; a .env in the working directory is not the demo's business."""
     return Settings(
+        _env_file=None,
         slack_bot_token=SecretStr("xoxb-demo"),
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_api_url=slack_url,
@@ -98,8 +103,16 @@ def demo_settings(directory: Path, slack_url: str) -> Settings:
     )
 
 
-def example_playbook_text() -> str:
-    return resources.files("bot").joinpath("playbook.example.yml").read_text(encoding="utf-8")
+def demo_names(playbook: Playbook) -> dict[str, str]:
+    """Names for the playbook's channel and user IDs, as a workspace would show them."""
+    names: dict[str, str] = {}
+    for team in playbook.teams.values():
+        slug = re.sub(r"[^a-z0-9]+", "-", team.name.lower()).strip("-")
+        names[team.channel] = slug
+        names[team.manager] = f"{slug}-manager"
+        for number, rep in enumerate(team.reps, 1):
+            names[rep] = f"{slug}-rep" if len(team.reps) == 1 else f"{slug}-rep-{number}"
+    return names
 
 
 def click(
@@ -126,10 +139,15 @@ def run_demo(out: TextIO) -> None:
         (directory / "playbook.yml").write_text(example_playbook_text(), encoding="utf-8")
         settings = demo_settings(directory, fake.url)
         playbook: Playbook = load_playbook(settings.leadbot_config)
+        names = demo_names(playbook)
+        # Slack shows each reader dates in their own time zone: here, this computer's.
+        local = datetime.now(UTC).astimezone().tzinfo or UTC
+
+        def seen(channels: list[str], first_lines: int | None = None) -> str:
+            return fake.transcript(channels, names=names, tz=local, first_lines=first_lines)
+
         upgrade(settings.database_url)
         server = build_server(settings, playbook)
-        say("leadbot demo — a temporary SQLite store, the example playbook, a local Slack stand-in")
-        say(f"Slack Web API stand-in: {fake.url}")
         server.worker.start()
         with (
             serving_in_thread(server.api) as base,
@@ -137,48 +155,61 @@ def run_demo(out: TextIO) -> None:
                 base_url=base, headers={"Authorization": f"Bearer {INTAKE_TOKEN}"}, timeout=10
             ) as http,
         ):
-            say(f"leadbot serving at {base}\n")
-            say("== 1. Web forms post leads to POST /api/leads")
+            say(f"leadbot demo: the real server at {base} with the example playbook, a throw-away")
+            say("SQLite database and a stand-in for Slack on this computer (no Slack account).\n")
+            say("== 1. Web forms post leads to POST /api/leads (answers: HTTP status, JSON)")
             ids: dict[str, int] = {}
             for title, lead in SAMPLE_LEADS:
                 answer = http.post("/api/leads", json=lead)
                 say(f"- {title}\n    {answer.status_code} {answer.text}")
                 if answer.status_code in (200, 201):
                     ids[lead["email"]] = answer.json()["id"]
-            say(
-                "\n== 2. Engagement: Tom requests a demo (POST /api/events), crossing the threshold"
-            )
+            say("\n== 2. Tom requests a demo (POST /api/events): his score crosses the threshold")
             answer = http.post(
                 "/api/events", json={"email": "tom.hughes@brightlabs.co.uk", "type": "demo_request"}
             )
             say(f"    {answer.status_code} {answer.text}")
             settle(server)
-            say("\n== 3. What the team channels show now")
-            say(_indent(fake.transcript()))
+
+            team = playbook.team("enterprise")
+            others = [t.channel for t in playbook.teams.values() if t.channel != team.channel]
+            say("\n== 3. Each sales-ready lead is posted as a card in its team's channel")
+            before = seen([team.channel])
+            say(_indent(before))
+            say(_indent(seen(others, first_lines=2)))
+            say(
+                "    (… marks a card cut short here.) Lead #3's name shows exactly as it was typed:"
+            )
+            say("    it pings nobody and links nowhere.")
 
             greta = ids["Greta.Maier@bigcorp-industries.de"]
-            channel = playbook.team("enterprise").channel
-            card = fake.messages(channel)[0]
-            rep, other = playbook.team("enterprise").reps[0], playbook.team("enterprise").manager
-            say(f"\n== 4. {rep} clicks Claim on lead #{greta}; a moment later {other} clicks too")
-            for user in (rep, other):
+            card = fake.messages(team.channel)[0]
+            rep, manager = team.reps[0], team.manager
+            say(
+                f"\n== 4. @{names[rep]} clicks Claim on lead #{greta}; "
+                f"a moment later @{names[manager]} clicks too"
+            )
+            for user in (rep, manager):
                 answer = click(
                     http,
                     user_id=user,
                     lead_id=greta,
-                    channel=channel,
+                    channel=team.channel,
                     ts=card.ts,
                     response_url=fake.response_url(user),
                 )
-                say(f"    {user}: HTTP {answer.status_code}")
+                say(f"    @{names[user]}: HTTP {answer.status_code}")
             settle(server)
-            say("\n== 5. The card updated in place, and each clicker got a private answer")
-            say(_indent(fake.transcript(channels=[channel])))
+            say("\n== 5. The card is updated in place, and each clicker gets a private answer")
+            say(_indent(_changes_only(before, seen([team.channel]), "as in step 3")))
             health = http.get("/healthz")
             say(f"\nGET /healthz -> {health.status_code} {json.dumps(health.json())}")
         server.worker.stop()
         server.engine.dispose()
-    say("\nDone. Next: `leadbot check-config`, then connect a real workspace (README).")
+    say("\nDone. To set up your own team, in a folder of your choice:")
+    say("  leadbot init           # writes playbook.yml (this example) and a commented .env")
+    say("  leadbot check-config   # checks the playbook; edit it until it names your teams")
+    say("Then connect a real workspace: README.md, 'Running it for your team'.")
 
 
 def settle(server: LeadbotServer, timeout: float = 10) -> None:
@@ -191,6 +222,19 @@ def settle(server: LeadbotServer, timeout: float = 10) -> None:
                 return
         time.sleep(0.02)
     raise RuntimeError("the outbox did not drain; is the Slack stand-in answering?")
+
+
+def _changes_only(before: str, after: str, note: str) -> str:
+    """`after`, with each long run of lines that `before` has too folded into one line."""
+    old, new = before.splitlines(), after.splitlines()
+    lines: list[str] = []
+    for tag, _, _, start, end in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "equal" and end - start > 4:
+            indent = new[start + 2][: len(new[start + 2]) - len(new[start + 2].lstrip())]
+            lines += [*new[start : start + 2], f"{indent}… {end - start - 2} more lines {note}"]
+        else:
+            lines += new[start:end]
+    return "\n".join(lines)
 
 
 def _indent(text: str) -> str:

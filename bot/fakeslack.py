@@ -9,17 +9,20 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.fakeslack_blocks import MAX_VIEW_BLOCKS, blocks_problem, message_problem, render_blocks
+from bot.clock import utc_now
+from bot.fakeslack_blocks import MAX_VIEW_BLOCKS, blocks_problem, message_problem
+from bot.fakeslack_transcript import Ephemeral, PostedMessage, render_transcript
+from bot.slacktext import as_seen
 
 TEAM_ID = "T0FAKE0001"
 BOT_USER_ID = "U0LEADBOT1"
@@ -40,27 +43,6 @@ class Call:
     args: Args
     headers: dict[str, str]
     ok: bool = True
-
-
-@dataclass
-class PostedMessage:
-    """A message as a channel shows it now."""
-
-    ts: str
-    channel: str
-    text: str
-    blocks: list[dict[str, Any]]
-    edits: int = 0
-
-
-@dataclass(frozen=True)
-class Ephemeral:
-    """A message only `user` sees (chat.postEphemeral or a response_url answer)."""
-
-    channel: str
-    user: str
-    text: str
-    blocks: list[dict[str, Any]]
 
 
 @dataclass(frozen=True)
@@ -243,27 +225,28 @@ class FakeSlack:
                 lambda: sum(c.ok for c in self._calls if c.method == method) >= count, timeout
             )
 
-    def transcript(self, channels: Collection[str] | None = None) -> str:
-        """What each channel (or only `channels`) shows, then the ephemerals, as people read it."""
-        lines: list[str] = []
+    def transcript(
+        self,
+        channels: Collection[str] | None = None,
+        *,
+        names: Mapping[str, str] | None = None,
+        now: datetime | None = None,
+        tz: tzinfo = UTC,
+        first_lines: int | None = None,
+    ) -> str:
+        """What each channel (or only `channels`) shows, then the ephemerals, as people read it.
+
+        Markup reads as in Slack (`as_seen`): `names` gives user and channel IDs their names,
+        dates show in `tz` relative to `now`; `first_lines` cuts each message short.
+        """
+        at = now or utc_now()
         with self._lock:
-            for channel, posted in self._channels.items():
-                if channels is not None and channel not in channels:
-                    continue
-                label = f"DM with U{channel[1:]}" if channel.startswith("D") else f"#{channel}"
-                lines.append(f"{label} ({len(posted)} message{'' if len(posted) == 1 else 's'})")
-                for message in posted:
-                    edited = ""
-                    if message.edits:
-                        plural = "" if message.edits == 1 else "s"
-                        edited = f" (edited {message.edits} time{plural})"
-                    lines.append(f"  [{message.ts}]{edited}")
-                    lines.extend(_indented(render_blocks(message.blocks) or [message.text]))
-            for note in self._ephemerals:
-                where = f" in #{note.channel}" if note.channel else ""
-                lines.append(f"Only visible to {note.user}{where}:")
-                lines.extend(_indented(render_blocks(note.blocks) or [note.text]))
-        return "\n".join(lines)
+            return render_transcript(
+                {c: m for c, m in self._channels.items() if channels is None or c in channels},
+                self._ephemerals,
+                seen=lambda text: as_seen(text, now=at, names=names, tz=tz),
+                first_lines=first_lines,
+            )
 
     # -- serving --------------------------------------------------------------------------------
 
@@ -478,7 +461,3 @@ def _failure_reply(failure: _Failure) -> _Reply:
 def _conversation(channel: str) -> str:
     # Posting to a user ID opens the DM with them; Slack answers with the DM's D… id.
     return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
-
-
-def _indented(texts: list[str]) -> list[str]:
-    return ["    " + line for text in texts for line in text.splitlines() or [""]]

@@ -105,7 +105,8 @@ def run_server(server: LeadbotServer, *, host: str, port: int) -> None:
         server.socket_mode.connect()  # returns at once; Slack events then arrive over the socket
         log.info("Socket Mode connected; HTTP still serves the intake API")
     try:
-        uvicorn.run(server.api, host=host, port=port, log_level="info", access_log=False)
+        # log_config=None: uvicorn's error and access logs go through configure_logging.
+        uvicorn.run(server.api, host=host, port=port, log_config=None)
     finally:
         if server.socket_mode is not None:
             server.socket_mode.close()
@@ -120,9 +121,21 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving_in_thread(api: FastAPI, port: int | None = None) -> Iterator[str]:
-    """Run the ASGI app under uvicorn on localhost in a thread (demo, tests, benchmarks)."""
-    config = uvicorn.Config(api, host="127.0.0.1", port=port or free_port(), log_level="warning")
+def serving_in_thread(
+    api: FastAPI, port: int | None = None, *, log_level: str | None = "warning"
+) -> Iterator[str]:
+    """Run the ASGI app under uvicorn on localhost in a thread (demo, tests, benchmarks).
+
+    uvicorn's loggers are left to the root logger, as in `serve`; `log_level` quietens them
+    (None: the root logger's level decides).
+    """
+    config = uvicorn.Config(
+        api,
+        host="127.0.0.1",
+        port=port or free_port(),
+        log_config=None,
+        log_level=log_level,
+    )
     web = uvicorn.Server(config)
     thread = threading.Thread(target=web.run, daemon=True)
     thread.start()

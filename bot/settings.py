@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Literal, get_args
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -11,12 +12,19 @@ from bot.errors import SettingsError
 
 DEFAULT_DATABASE_URL = "sqlite:///leadbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+# Read from the working directory; a variable set in the real environment wins over the file.
+ENV_FILE = ".env"
+LogFormat = Literal["text", "json"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR"]
+LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
 
 
 class Settings(BaseSettings):
     """Everything leadbot reads from its environment."""
 
-    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore")
+    model_config = SettingsConfigDict(
+        case_sensitive=False, extra="ignore", env_file=ENV_FILE, env_file_encoding="utf-8"
+    )
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -26,6 +34,8 @@ class Settings(BaseSettings):
     leadbot_config: Path = Path("playbook.yml")
     leadbot_intake_token: SecretStr | None = None
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
+    log_format: LogFormat = "text"
+    log_level: LogLevel = "INFO"
 
     @field_validator("slack_api_url")
     @classmethod
@@ -45,6 +55,20 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite://", "postgresql+psycopg://")):
             raise ValueError("must be an sqlite:/// path or a postgresql+psycopg:// URL")
         return value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _log_format_known(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ("text", "json"):
+            return value.strip().lower()
+        raise ValueError("must be text or json")
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _log_level_known(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().upper() in LOG_LEVELS:
+            return value.strip().upper()
+        raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
 
     @field_validator("slack_bot_token")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
+from bot.logs import UVICORN_LOGGERS
 from bot.playbook import Playbook, load_playbook
 from store.db import create_schema, make_engine, session_factory
 
@@ -21,6 +23,24 @@ POSTGRES_URL = os.environ.get(
     "LEADBOT_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _own_working_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test runs in an empty directory: a developer's .env is never read (Settings reads
+    ./.env) and nothing a test writes with a relative path lands in the repository."""
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def _logging_put_back() -> Iterator[None]:
+    """`serve` and the logging tests configure logging; the next test gets it as it was (a
+    handler left on a CLI runner's closed stderr would fail every later record)."""
+    loggers = [logging.getLogger(name) for name in ("", *UVICORN_LOGGERS)]
+    saved = [(lg.handlers[:], lg.level, lg.propagate) for lg in loggers]
+    yield
+    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
 def _postgres_engine(schema: str) -> Engine | None:

@@ -9,8 +9,9 @@ import pytest
 from slack_bolt import BoltContext
 from sqlmodel import select
 
-from bot.app import AlreadyHandled, handle_error, transaction
+from bot.app import AlreadyHandled, create_app, handle_error, transaction
 from bot.errors import AlreadyClaimed
+from bot.settings import Settings
 from store.db import session_factory
 from store.models import Lead, SlackDelivery
 from tests.conftest import NOW
@@ -93,3 +94,18 @@ def test_unexpected_error_in_a_form_keeps_it_open_with_an_incident(caplog) -> No
     assert answer["response_action"] == "errors"
     assert "incident" in answer["errors"]["new.email"]
     assert "db gone" in caplog.text  # logged with its traceback, not swallowed
+
+
+def test_creating_the_app_warns_about_nothing(
+    sqlite_engine, playbook, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Bolt reads SLACK_BOT_TOKEN itself and warns that it goes unused beside our own client.
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
+    settings = Settings(slack_bot_token="xoxb-from-the-environment", slack_signing_secret="s")
+    with caplog.at_level(logging.DEBUG):
+        app = create_app(
+            settings=settings, session_factory=session_factory(sqlite_engine), playbook=playbook
+        )
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
+    assert app.client.token == "xoxb-from-the-environment"
+    assert app.client.base_url == settings.slack_api_url

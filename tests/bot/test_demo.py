@@ -3,19 +3,56 @@
 from __future__ import annotations
 
 import io
+import re
 
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import cli
 from bot.demo import run_demo
+from bot.settings import Settings
 
 
-def test_demo_shows_cards_a_claim_and_the_private_answers() -> None:
+@pytest.fixture(scope="module")
+def demo_output() -> str:
     out = io.StringIO()
     run_demo(out=out)
-    text = out.getvalue()
+    return out.getvalue()
+
+
+def test_demo_shows_cards_a_claim_and_the_private_answers(demo_output: str) -> None:
+    text = demo_output
     assert '201 {"id":1,"stage":"sales_ready"' in text
     assert '400 {"errors":[{"field":"email"' in text  # the throw-away address
     assert '200 {"id":1,' in text  # the same person merged
-    assert "#C0ENTR0001" in text
-    assert "Claimed by <@U0REPENTR1>" in text
-    assert "Lead #1 is already claimed by <@U0REPENTR1>." in text
-    assert "&lt;!channel&gt;" in text and "<!channel>" not in text.split("== 3.")[1]
-    assert "GET /healthz -> 200" in text
+    assert "#enterprise (1 message)" in text
+    assert "Claimed by @enterprise-rep after under a minute" in text
+    assert "Only visible to @enterprise-manager:\n        Lead #1 is already claimed by" in text
+
+
+def test_demo_shows_channels_as_people_read_them(demo_output: str) -> None:
+    channels = demo_output.split("== 3.")[1]
+    assert re.search(r"Waiting since (Today|Yesterday) at \d{1,2}:\d\d [AP]M", channels)
+    for markup in ("<@", "<#", "<!date", "&amp;", "&lt;"):
+        assert markup not in channels
+
+
+def test_demo_shows_the_escaped_name_literally_and_pings_nobody(demo_output: str) -> None:
+    assert "*<!channel> <https://evil.example|click>* — CEO at *North & Co*" in demo_output
+    assert "@channel" not in demo_output
+
+
+def test_demo_is_short(demo_output: str) -> None:
+    assert len(demo_output.splitlines()) <= 85
+
+
+def test_the_next_steps_the_demo_suggests_work_in_an_empty_folder(
+    demo_output: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in Settings.model_fields:
+        monkeypatch.delenv(name.upper(), raising=False)
+    suggested = re.findall(r"^  leadbot ([\w-]+)", demo_output.split("Done.")[1], re.MULTILINE)
+    assert suggested == ["init", "check-config"]
+    for command in suggested:  # conftest: each test runs in its own empty directory
+        result = CliRunner().invoke(cli, [command])
+        assert result.exit_code == 0, result.output

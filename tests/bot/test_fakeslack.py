@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -216,15 +217,38 @@ def test_transcript_shows_what_people_read(fake: FakeSlack, client: WebClient) -
         "#C0SALES (1 message)",
         "  [1700000000.000100] (edited 1 time)",
         "    New lead: Greta Maier",
-        "    *BigCorp* &lt;VP Operations&gt;",
+        "    *BigCorp* <VP Operations>",  # as Slack shows the escaped text
         "    *Score*",
         "    72",
         "    via web form",
         "    [Claim]",
     ]
-    assert "DM with U0REP0001 (1 message)" in transcript
+    assert "DM with @U0REP0001 (1 message)" in transcript
     assert "    Plain *text* only" in transcript
-    assert "Only visible to U0REP0001 in #C0SALES:\n    You claimed it" in transcript
+    assert "Only visible to @U0REP0001 in #C0SALES:\n    You claimed it" in transcript
+
+
+def test_transcript_names_people_and_channels_and_reads_dates(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+    stamp = int(now.timestamp())
+    client.chat_postMessage(
+        channel="C0SALES",
+        text=f"Claimed by <@U0REP0001> <!date^{stamp}^{{date_short_pretty}} at {{time}}|x>",
+    )
+    client.chat_postEphemeral(channel="C0SALES", user="U0REP0001", text="line 1\nline 2\nline 3")
+    names = {"C0SALES": "sales", "U0REP0001": "jana"}
+    transcript = fake.transcript(names=names, now=now, first_lines=2).splitlines()
+    assert transcript == [
+        "#sales (1 message)",
+        "  [1700000000.000100]",
+        "    Claimed by @jana Today at 10:00 AM",
+        "Only visible to @jana in #sales:",
+        "    line 1",
+        "    line 2",
+        "    …",
+    ]
 
 
 def test_wait_for_calls_times_out_when_nothing_comes(fake: FakeSlack) -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.errors import SettingsError
 from bot.settings import Settings, load_settings
+from tests.conftest import REPO
 
 
 def test_defaults_use_sqlite_and_slack_com(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -55,3 +58,57 @@ def test_socket_mode_needs_no_signing_secret() -> None:
 def test_missing_intake_token_is_refused() -> None:
     with pytest.raises(SettingsError, match="LEADBOT_INTAKE_TOKEN is not set"):
         Settings(leadbot_intake_token=None).require_intake_token()
+
+
+def test_a_dotenv_file_in_the_working_directory_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("LEADBOT_CONFIG", raising=False)
+    (tmp_path / ".env").write_text(
+        "# a comment\nDATABASE_URL=sqlite:///from-dotenv.db\nLEADBOT_CONFIG=mine.yml\nOTHER=1\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings.database_url == "sqlite:///from-dotenv.db"
+    assert settings.leadbot_config == Path("mine.yml")
+
+
+def test_the_real_environment_wins_over_the_dotenv_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text("DATABASE_URL=sqlite:///from-dotenv.db\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///from-environment.db")
+    assert load_settings().database_url == "sqlite:///from-environment.db"
+
+
+def test_a_bad_value_in_the_dotenv_file_is_one_sentence(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LOG_FORMAT", raising=False)
+    (tmp_path / ".env").write_text("LOG_FORMAT=xml\n")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.user_message == "LOG_FORMAT must be text or json."
+
+
+def test_tests_never_read_a_stray_dotenv_in_the_repository() -> None:
+    # tests/conftest.py moves every test into its own empty working directory.
+    assert not (Path.cwd() / ".env").exists()
+    assert Path.cwd() != REPO
+
+
+@pytest.mark.parametrize(("raw", "level"), [("debug", "DEBUG"), (" Warning ", "WARNING")])
+def test_log_level_is_read_in_any_case(
+    raw: str, level: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOG_LEVEL", raw)
+    assert load_settings().log_level == level
+
+
+def test_an_unknown_log_level_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LOG_LEVEL", "LOUD")
+    with pytest.raises(SettingsError, match="LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR"):
+        load_settings()
