@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class LeadbotError(Exception):
@@ -23,6 +25,46 @@ class FieldError:
 
     field: str
     message: str
+
+
+#: pydantic's error types in words a marketer reads (pydantic's own are for developers).
+MESSAGES = {
+    "missing": "This field is required",
+    "string_type": "Give this as text",
+    "string_too_short": "Give at least {min_length} character(s)",
+    "string_too_long": "Use at most {max_length} characters",
+    "string_pattern_mismatch": "'{input}' has characters that are not allowed here",
+    "int_type": "Give a whole number",
+    "int_parsing": "Give a whole number",
+    "int_from_float": "Give a whole number",
+    "greater_than_equal": "Give a number of at least {ge}",
+    "less_than_equal": "Give a number of at most {le}",
+    "bool_type": "Give true or false",
+    "bool_parsing": "Give true or false",
+    "datetime_type": "Give a date and time like 2026-11-23T10:00:00Z",
+    "datetime_parsing": "Give a date and time like 2026-11-23T10:00:00Z",
+    "datetime_from_date_parsing": "Give a date and time like 2026-11-23T10:00:00Z",
+    "timezone_aware": "Give the time with its time zone, like 2026-11-23T10:00:00Z",
+    "extra_forbidden": "leadbot does not know this field",
+    "json_invalid": "The body is not valid JSON",
+    "model_type": "Send a JSON object",
+    "model_attributes_type": "Send a JSON object",
+    "dict_type": "Send a JSON object",
+}
+
+
+def field_errors(details: Iterable[Mapping[str, Any]]) -> list[FieldError]:
+    """pydantic's error details as FieldErrors; the field is the JSON name, 'body' for the whole."""
+    errors = []
+    for detail in details:
+        template = MESSAGES.get(detail["type"])
+        if template is None:
+            # A validator's ValueError carries our own sentence.
+            message = str(detail["msg"]).removeprefix("Value error, ")
+        else:
+            message = template.format(input=detail.get("input"), **detail.get("ctx", {}))
+        errors.append(FieldError(".".join(str(p) for p in detail["loc"]) or "body", message))
+    return errors
 
 
 class InvalidLead(LeadbotError):

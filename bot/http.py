@@ -7,22 +7,25 @@ import secrets
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from fastapi_offline import FastAPIOffline
+from pydantic import BaseModel, Field
 from slack_bolt import App, BoltRequest
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.clock import utc_now
-from bot.errors import FieldError, InvalidLead, LeadNotFound
-from bot.intake import LeadIn, Outcome, capture_lead, check_custom_fields, record_engagement
+from bot.errors import FieldError, InvalidLead, LeadNotFound, field_errors
+from bot.intake import Outcome, capture_lead, record_engagement
+from bot.intakeschema import event_example, event_schema, lead_example, lead_schema
+from bot.leadinput import parse_event, parse_lead
 from bot.playbook import Playbook
 from bot.settings import Settings
 from bot.webforms import add_web_forms
@@ -32,34 +35,18 @@ log = logging.getLogger(__name__)
 
 
 class LeadOut(BaseModel):
-    id: int
-    stage: str
-    score: float
-
-
-class EventIn(BaseModel):
-    """An engagement event: by lead_id or email; `at` defaults to now."""
-
-    model_config = ConfigDict(extra="forbid")
-    lead_id: int | None = Field(default=None, ge=1)
-    email: str | None = Field(default=None, max_length=320)
-    type: str = Field(min_length=1, max_length=60)
-    at: AwareDatetime | None = None
-
-    @model_validator(mode="after")
-    def _one_reference(self) -> EventIn:
-        if self.lead_id is None and not self.email:
-            raise ValueError("give the lead's email or lead_id")
-        return self
+    id: int = Field(description="The lead's number (L-42 in Slack).")
+    stage: str = Field(description="The lead's stage now: nurture, sales_ready, working…")
+    score: float = Field(description="Fit plus engagement; the playbook's threshold makes it SQL.")
 
 
 class FieldErrorOut(BaseModel):
-    field: str
-    message: str
+    field: str = Field(description="The JSON field at fault ('body' for the body as a whole).")
+    message: str = Field(description="What is wrong, in a sentence a marketer reads.")
 
 
 class ErrorsOut(BaseModel):
-    errors: list[FieldErrorOut]
+    errors: list[FieldErrorOut] = Field(description="Every mistake in the request, at once.")
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -69,6 +56,27 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     401: {"description": "Missing or wrong bearer token"},
 }
+
+
+async def _json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object; anything else is a 400 like any other mistake."""
+    try:
+        data = await request.json()
+    except ValueError:
+        raise InvalidLead([FieldError("body", "The body is not valid JSON")]) from None
+    if not isinstance(data, dict):
+        raise InvalidLead([FieldError("body", 'Send a JSON object, like {"email": "…"}')])
+    return data
+
+
+#: A route's body, read raw: `parse_lead` / `parse_event` check it against the playbook.
+JsonObject = Annotated[dict[str, Any], Depends(_json_object)]
+
+
+def _json_body(schema: dict[str, Any], example: dict[str, Any]) -> dict[str, Any]:
+    """OpenAPI for a body the route reads raw: the playbook's schema and an example."""
+    content = {"application/json": {"schema": schema, "example": example}}
+    return {"requestBody": {"required": True, "content": content}}
 
 
 def _errors(status: int, errors: list[FieldError]) -> JSONResponse:
@@ -97,11 +105,15 @@ def create_http_app(
     after_commit: Callable[[], None] = lambda: None,
 ) -> FastAPI:
     """Build the ASGI app; Slack requests run Bolt's synchronous App in the thread pool."""
-    api = FastAPI(
+    # FastAPIOffline serves /docs and /redoc with the Swagger UI and ReDoc files it ships:
+    # the documentation works on a network that cannot reach a CDN.
+    api = FastAPIOffline(
         lifespan=_few_request_threads,
         title="leadbot",
         version="1",
-        description="Lead intake for leadbot: web forms post leads and engagement events here.",
+        description="Lead intake for leadbot: web forms post leads and engagement events here. "
+        "Allowed answers, event types and custom fields come from the playbook.",
+        swagger_ui_parameters={"validatorUrl": None},  # no call to Swagger's online validator
     )
     bearer = HTTPBearer(auto_error=False)
     expected = (
@@ -116,11 +128,8 @@ def create_http_app(
 
     @api.exception_handler(RequestValidationError)
     def _invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            FieldError(".".join(str(p) for p in e["loc"][1:]) or "body", str(e["msg"]))
-            for e in exc.errors()
-        ]
-        return _errors(400, errors)
+        # The location starts with where the value was (body, query…); the field follows.
+        return _errors(400, field_errors({**e, "loc": e["loc"][1:]} for e in exc.errors()))
 
     @api.exception_handler(InvalidLead)
     def _invalid_lead(_: Request, exc: InvalidLead) -> JSONResponse:
@@ -140,9 +149,10 @@ def create_http_app(
         },
         dependencies=[Depends(bearer)],  # documents the scheme; IntakeTokenGate enforces it
         summary="Create a lead, or merge it into the same person's lead",
+        openapi_extra=_json_body(lead_schema(playbook), lead_example(playbook)),
     )
-    def post_lead(lead: LeadIn, response: Response) -> LeadOut:
-        check_custom_fields(lead, playbook)
+    def post_lead(data: JsonObject, response: Response) -> LeadOut:
+        lead = parse_lead(data, playbook)  # every mistake at once, before any database work
         for attempt in (1, 2):
             try:
                 with session_scope(session_factory) as session:
@@ -172,17 +182,20 @@ def create_http_app(
         responses={404: {"model": ErrorsOut, "description": "No such lead"}, **ERROR_RESPONSES},
         dependencies=[Depends(bearer)],  # documents the scheme; IntakeTokenGate enforces it
         summary="Record an engagement event (page view, download, demo request…) and rescore",
+        openapi_extra=_json_body(event_schema(playbook), event_example(playbook)),
     )
-    def post_event(event: EventIn) -> LeadOut:
+    def post_event(data: JsonObject) -> LeadOut:
+        now = clock()
+        event = parse_event(data, playbook, now)
         with session_scope(session_factory) as session:
             lead, _ = record_engagement(
                 session=session,
                 lead_id=event.lead_id,
-                email=event.email,
+                email=event.email.email if event.email else None,
                 event_type=event.type,
                 at=event.at,
                 playbook=playbook,
-                now=clock(),
+                now=now,
             )
             out = LeadOut(id=lead.id or 0, stage=lead.stage, score=lead.score)
         after_commit()

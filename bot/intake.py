@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from sqlmodel import Session
 
-from bot.countries import country_code
 from bot.errors import FieldError, InvalidLead, LeadNotFound
+from bot.leadinput import LeadIn
+from bot.leadinput import parse_lead as parse_lead  # its callers import it from here
 from bot.lifecycle import EventKind, hand_to_sales, move_stage, refresh_card
 from bot.playbook import Playbook, option_key
 from bot.scoring import FitAnswers, Score, Touch, engagement_points, is_sales_ready, score_lead
-from bot.scrub import Seniority, authority_for, clean_email, junk_reason, seniority_from_title
+from bot.scrub import Seniority, authority_for, clean_email, seniority_from_title
 from bot.stages import Stage
 from store.leads import (
     add_engagement,
@@ -41,7 +41,6 @@ MERGEABLE = (
     "compelling_event",
     "company_size",
 )
-FUTURE_TOLERANCE = timedelta(minutes=5)
 
 
 class Outcome(StrEnum):
@@ -50,82 +49,11 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
-class LeadIn(BaseModel):
-    """A lead as a web form, a CSV row or the Slack modal sends it (the intake API's body)."""
-
-    model_config = ConfigDict(extra="allow", str_strip_whitespace=True)
-
-    email: str = Field(min_length=3, max_length=320)
-    name: str = Field(default="", max_length=200)
-    company: str = Field(default="", max_length=200)
-    title: str = Field(default="", max_length=200)
-    phone: str = Field(default="", max_length=50)
-    country: str = Field(default="", max_length=60)
-    source: str = Field(default="", max_length=40, pattern=r"^[A-Za-z0-9_ \-]*$")
-    budget: str = Field(default="", max_length=40)
-    authority: str = Field(default="", max_length=40)
-    timeframe: str = Field(default="", max_length=40)
-    compelling_event: str = Field(default="", max_length=500)
-    company_size: int | None = Field(default=None, ge=1, le=10_000_000)
-    fast_track: bool = False
-
-    @field_validator("compelling_event", mode="before")
-    @classmethod
-    def _event_flag(cls, value: Any) -> Any:
-        if isinstance(value, bool):
-            return "yes" if value else ""
-        return value
-
-    @field_validator("company_size", mode="before")
-    @classmethod
-    def _size_text(cls, value: Any) -> Any:
-        """Forms send '1,200', '200-500' or '1000+': take the lower bound."""
-        if isinstance(value, str):
-            text = value.replace(",", "").replace(" ", "").rstrip("+")
-            if not text:
-                return None
-            head = text.split("-", 1)[0]
-            if head.isdigit():
-                return int(head)
-        return value
-
-    def custom_fields(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
-
-
 @dataclass(frozen=True)
 class CaptureResult:
     lead: Lead
     outcome: Outcome
     handed_to_sales: bool
-
-
-def parse_lead(data: dict[str, Any], playbook: Playbook) -> LeadIn:
-    """Validate raw lead data; every fault becomes a FieldError (HTTP 400, CSV line, modal)."""
-    try:
-        lead_in = LeadIn.model_validate(data)
-    except ValidationError as exc:
-        raise InvalidLead(
-            [
-                FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"])
-                for e in exc.errors()
-            ]
-        ) from None
-    check_custom_fields(lead_in, playbook)
-    return lead_in
-
-
-def check_custom_fields(lead_in: LeadIn, playbook: Playbook) -> None:
-    """Fields beyond the standard ones must be named in the playbook's custom_fields."""
-    unknown = sorted(set(lead_in.custom_fields()) - set(playbook.custom_fields))
-    if unknown:
-        known = ", ".join(playbook.custom_fields) or "none"
-        raise InvalidLead(
-            [
-                FieldError(name, f"unknown field (custom fields in the playbook: {known})")
-                for name in unknown
-            ]
-        )
 
 
 def capture_lead(
@@ -137,11 +65,11 @@ def capture_lead(
     actor: str,
     default_source: str,
 ) -> CaptureResult:
-    """Create the lead, or merge it into the same person's lead; score it and hand it on."""
-    email = clean_email(data.email)
-    reason = junk_reason(email=email, name=data.name, company=data.company)
-    if reason:
-        raise InvalidLead([FieldError("email", reason)])
+    """Create the lead, or merge it into the same person's lead; score it and hand it on.
+
+    `data` comes from `parse_lead`: checked against the playbook, so nothing here refuses it.
+    """
+    email = data.email
     incoming = _incoming_fields(data)
     existing = find_lead_by_email_key(session=session, email_key=email.key, for_update=True)
     if existing is None:
@@ -217,8 +145,6 @@ def record_engagement(
     points = engagement_points(playbook.scoring, event_type)
     lead = _find(session=session, lead_id=lead_id, email=email)
     when = at or now
-    if when > now + FUTURE_TOLERANCE:
-        raise InvalidLead([FieldError("at", "is in the future")])
     assert lead.id is not None
     add_engagement(
         session=session, lead_id=lead.id, type=option_key(event_type), points=points, at=when
@@ -351,18 +277,15 @@ def _advance(
 
 
 def _incoming_fields(data: LeadIn) -> dict[str, Any]:
-    country = country_code(data.country) if data.country else None
-    if data.country and country is None:
-        raise InvalidLead([FieldError("country", f"'{data.country}' is not a country we know")])
     return {
         "name": data.name,
         "company": data.company,
         "title": data.title,
         "phone": data.phone,
-        "country": country,
-        "budget": option_key(data.budget) if data.budget else "",
-        "authority": option_key(data.authority) if data.authority else "",
-        "timeframe": option_key(data.timeframe) if data.timeframe else "",
+        "country": data.country or None,
+        "budget": data.budget,
+        "authority": data.authority,
+        "timeframe": data.timeframe,
         "compelling_event": data.compelling_event,
         "company_size": data.company_size,
     }

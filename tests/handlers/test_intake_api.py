@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
 from sqlmodel import select
 
 from store.db import session_scope
@@ -44,6 +49,39 @@ def test_bad_body_is_400_with_every_field_error(harness: Harness) -> None:
     assert answer.status_code == 400
     fields = {e["field"] for e in answer.json()["errors"]}
     assert fields == {"email", "name", "company_size"}
+
+
+def test_every_mistake_comes_back_in_one_400_and_nothing_is_written(harness: Harness) -> None:
+    answer = harness.intake(
+        {"email": "not-an-email", "country": "Narnia", "company_size": "lots", "budget": "huge"}
+    )
+    assert answer.status_code == 400
+    errors = answer.json()["errors"]
+    assert {e["field"] for e in errors} == {"email", "country", "company_size", "budget"}
+    assert all(set(e) == {"field", "message"} for e in errors)
+    [budget] = [e["message"] for e in errors if e["field"] == "budget"]
+    assert "approved, planned, none" in budget
+    with session_scope(harness.factory) as session:
+        assert session.exec(select(Lead)).all() == []
+
+
+def test_fit_answers_in_any_case_are_scored(harness: Harness) -> None:
+    answer = harness.intake(
+        {**LEAD, "budget": "Approved", "authority": "Decision Maker", "timeframe": "This Quarter"}
+    )
+    assert answer.status_code == 201
+    assert answer.json()["stage"] == "sales_ready"
+
+
+@pytest.mark.parametrize("body", [b"[1, 2]", b'"tom@brightlabs.co.uk"'])
+def test_body_that_is_not_an_object_is_400(harness: Harness, body: bytes) -> None:
+    answer = harness.http.post(
+        "/api/leads",
+        content=body,
+        headers={"Authorization": "Bearer test-intake-token", "content-type": "application/json"},
+    )
+    assert answer.status_code == 400
+    assert [e["field"] for e in answer.json()["errors"]] == ["body"]
 
 
 def test_junk_lead_is_400_naming_the_reason(harness: Harness) -> None:
@@ -93,8 +131,22 @@ def test_event_needs_a_lead_reference_and_an_aware_time(harness: Harness) -> Non
         headers={"Authorization": "Bearer test-intake-token"},
     )
     assert answer.status_code == 400
-    messages = " ".join(e["message"] for e in answer.json()["errors"])
-    assert "timezone" in messages
+    errors = answer.json()["errors"]
+    assert {e["field"] for e in errors} == {"email", "at"}
+    assert "time zone" in " ".join(e["message"] for e in errors)
+
+
+def test_every_mistake_in_an_event_comes_back_at_once(harness: Harness) -> None:
+    answer = harness.http.post(
+        "/api/events",
+        json={"lead_id": 0, "type": "telepathy", "at": "2026-11-23T10:00:00"},
+        headers={"Authorization": "Bearer test-intake-token"},
+    )
+    assert answer.status_code == 400
+    errors = answer.json()["errors"]
+    assert {e["field"] for e in errors} == {"lead_id", "type", "at"}
+    [type_error] = [e["message"] for e in errors if e["field"] == "type"]
+    assert "demo_request" in type_error
 
 
 def test_health_is_200_when_the_database_answers(harness: Harness) -> None:
@@ -102,12 +154,74 @@ def test_health_is_200_when_the_database_answers(harness: Harness) -> None:
     assert (answer.status_code, answer.json()) == (200, {"status": "ok"})
 
 
+def body_doc(spec: dict[str, Any], path: str) -> dict[str, Any]:
+    return spec["paths"][path]["post"]["requestBody"]["content"]["application/json"]
+
+
 def test_openapi_publishes_the_lead_schema(harness: Harness) -> None:
     spec = harness.http.get("/openapi.json").json()
     post = spec["paths"]["/api/leads"]["post"]
     assert {"200", "201", "400", "401"} <= set(post["responses"])
-    assert "email" in spec["components"]["schemas"]["LeadIn"]["required"]
+    assert post["requestBody"]["required"] is True
+    assert "email" in body_doc(spec, "/api/leads")["schema"]["required"]
     assert "/slack/events" not in spec["paths"]
+
+
+def test_openapi_lists_the_playbook_answers_custom_fields_and_an_example(harness) -> None:
+    spec = harness.http.get("/openapi.json").json()
+    lead = body_doc(spec, "/api/leads")
+    props = lead["schema"]["properties"]
+    assert props["budget"]["enum"] == ["approved", "planned", "none"]
+    assert props["authority"]["enum"] == ["decision_maker", "influencer", "user"]
+    assert {"product", "industry"} <= set(props)
+    assert harness.intake(lead["example"]).status_code == 201
+    event = body_doc(spec, "/api/events")
+    assert event["schema"]["properties"]["type"]["enum"] == list(
+        harness.playbook.scoring.engagement
+    )
+    assert event["example"]["type"] in harness.playbook.scoring.engagement
+
+
+def test_openapi_describes_every_field(harness: Harness) -> None:
+    spec = harness.http.get("/openapi.json").json()
+    components = spec["components"]["schemas"]
+    schemas = [
+        *(components[name] for name in ("LeadOut", "ErrorsOut", "FieldErrorOut")),
+        body_doc(spec, "/api/leads")["schema"],
+        body_doc(spec, "/api/events")["schema"],
+    ]
+    undescribed = [
+        f"{schema['title']}.{name}"
+        for schema in schemas
+        for name, prop in schema.get("properties", {}).items()
+        if not prop.get("description")
+    ]
+    assert undescribed == []
+
+
+class AssetLinks(HTMLParser):
+    """Every src and href of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.urls += [value for name, value in attrs if name in ("src", "href") and value]
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_docs_work_offline(harness: Harness, page: str) -> None:
+    answer = harness.http.get(page)
+    assert answer.status_code == 200
+    assert "cdn." not in answer.text
+    assert "fonts.googleapis" not in answer.text
+    links = AssetLinks()
+    links.feed(answer.text)
+    assert len(links.urls) >= 2
+    for url in links.urls:
+        assert urlsplit(url).netloc == "", url
+        assert harness.http.get(url).status_code == 200, url
 
 
 def test_malformed_body_without_token_is_401_not_400(harness: Harness) -> None:
