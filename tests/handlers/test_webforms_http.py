@@ -208,8 +208,8 @@ def test_overlong_fields_are_each_named(harness: Harness) -> None:
         harness, "plain", {"email": "tom@brightlabs.co.uk", "name": "x" * 201, "phone": "1" * 51}
     )
     assert answer.status_code == 400
-    assert "<strong>Name</strong>: String should have at most 200 characters" in answer.text
-    assert "<strong>Phone</strong>: String should have at most 50 characters" in answer.text
+    assert "<strong>Name</strong>: Use at most 200 characters" in answer.text
+    assert "<strong>Phone</strong>: Use at most 50 characters" in answer.text
     assert leads(harness) == []
 
 
