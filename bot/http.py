@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,13 +17,14 @@ from fastapi.security import HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from slack_bolt import App, BoltRequest
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.clock import utc_now
 from bot.errors import FieldError, InvalidLead, LeadNotFound, field_errors
-from bot.intake import Outcome, capture_lead, record_engagement
+from bot.intake import Outcome, record_engagement
+from bot.intakequeue import IntakeQueue
 from bot.intakeschema import event_example, event_schema, lead_example, lead_schema
 from bot.leadinput import parse_event, parse_lead
 from bot.playbook import Playbook
@@ -89,10 +90,14 @@ def _errors(status: int, errors: list[FieldError]) -> JSONResponse:
 REQUEST_THREADS = 4
 
 
-@asynccontextmanager
-async def _few_request_threads(_: FastAPI) -> AsyncIterator[None]:
-    anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
-    yield
+def _lifespan(intake: IntakeQueue) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+        yield
+        intake.stop()  # what is queued is captured and answered before the server exits
+
+    return lifespan
 
 
 def create_http_app(
@@ -107,8 +112,11 @@ def create_http_app(
     """Build the ASGI app; Slack requests run Bolt's synchronous App in the thread pool."""
     # FastAPIOffline serves /docs and /redoc with the Swagger UI and ReDoc files it ships:
     # the documentation works on a network that cannot reach a CDN.
+    intake = IntakeQueue(
+        session_factory=session_factory, playbook=playbook, clock=clock, after_commit=after_commit
+    )
     api = FastAPIOffline(
-        lifespan=_few_request_threads,
+        lifespan=_lifespan(intake),
         title="leadbot",
         version="1",
         description="Lead intake for leadbot: web forms post leads and engagement events here. "
@@ -151,30 +159,11 @@ def create_http_app(
         summary="Create a lead, or merge it into the same person's lead",
         openapi_extra=_json_body(lead_schema(playbook), lead_example(playbook)),
     )
-    def post_lead(data: JsonObject, response: Response) -> LeadOut:
+    async def post_lead(data: JsonObject) -> JSONResponse:
         lead = parse_lead(data, playbook)  # every mistake at once, before any database work
-        for attempt in (1, 2):
-            try:
-                with session_scope(session_factory) as session:
-                    result = capture_lead(
-                        session=session,
-                        data=lead,
-                        playbook=playbook,
-                        now=clock(),
-                        actor="api",
-                        default_source="web_form",
-                    )
-                    out = LeadOut(
-                        id=result.lead.id or 0, stage=result.lead.stage, score=result.lead.score
-                    )
-                break
-            except IntegrityError:
-                # The same person arrived twice at once; the second attempt merges.
-                if attempt == 2:
-                    raise
-        after_commit()
-        response.status_code = 201 if result.outcome is Outcome.CREATED else 200
-        return out
+        captured = await intake.capture(lead, actor="api", default_source="web_form")
+        status = 201 if captured.outcome is Outcome.CREATED else 200
+        return JSONResponse(status_code=status, content=captured.as_json())
 
     @api.post(
         "/api/events",
@@ -230,13 +219,7 @@ def create_http_app(
             headers={k: v[0] for k, v in bolt_response.headers.items() if v},
         )
 
-    add_web_forms(
-        api,
-        playbook=playbook,
-        session_factory=session_factory,
-        clock=clock,
-        after_commit=after_commit,
-    )
+    add_web_forms(api, playbook=playbook, intake=intake, clock=clock)
     return api
 
 

@@ -9,19 +9,17 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from bot.errors import FieldError, InvalidLead
-from bot.intake import LeadIn, Outcome, capture_lead, parse_lead
+from bot.intake import Outcome, parse_lead
+from bot.intakequeue import Captured, IntakeQueue
 from bot.playbook import Playbook
 from bot.ratelimit import RateLimiter
 from bot.webform_config import WebForm, form_fields
 from bot.webform_pages import error_page, thank_you_page
-from store.db import SessionFactory, session_scope
 
 log = logging.getLogger(__name__)
 
@@ -134,43 +132,12 @@ def _cors(form: WebForm, origin: str | None) -> dict[str, str]:
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
 
 
-def save_lead(
-    *,
-    session_factory: SessionFactory,
-    lead: LeadIn,
-    playbook: Playbook,
-    now: datetime,
-    actor: str,
-) -> tuple[dict[str, Any], Outcome]:
-    """Capture in a transaction of its own; the lead's `{"id", "stage", "score"}` and outcome."""
-
-    def once() -> tuple[dict[str, Any], Outcome]:
-        with session_scope(session_factory) as session:
-            result = capture_lead(
-                session=session,
-                data=lead,
-                playbook=playbook,
-                now=now,
-                actor=actor,
-                default_source=lead.source,
-            )
-            saved = result.lead
-            return {"id": saved.id, "stage": saved.stage, "score": saved.score}, result.outcome
-
-    try:
-        return once()
-    except IntegrityError:
-        # The same person arrived twice at once (a double click); the second try merges.
-        return once()
-
-
 def add_web_forms(
     api: FastAPI,
     *,
     playbook: Playbook,
-    session_factory: SessionFactory,
+    intake: IntakeQueue,
     clock: Callable[[], datetime],
-    after_commit: Callable[[], None],
 ) -> None:
     """Add `POST /f/{form_key}` and its CORS preflight; no bearer token: the key is public."""
     limiter = RateLimiter()
@@ -267,20 +234,11 @@ def add_web_forms(
             )
         try:
             lead = parse_lead(data, playbook)
-            saved = await run_in_threadpool(
-                lambda: save_lead(
-                    session_factory=session_factory,
-                    lead=lead,
-                    playbook=playbook,
-                    now=clock(),
-                    actor=f"form:{form_key}",
-                )
-            )
         except InvalidLead as exc:
             return _answer(
                 request, 400, exc.errors, title="Please check your details", headers=cors
             )
-        after_commit()
+        saved = await intake.capture(lead, actor=f"form:{form_key}", default_source=lead.source)
         return _accepted(request, form, playbook, cors, saved)
 
 
@@ -289,15 +247,16 @@ def _accepted(
     form: WebForm,
     playbook: Playbook,
     cors: dict[str, str],
-    saved: tuple[dict[str, Any], Outcome] | None,
+    saved: Captured | None,
 ) -> Response:
     """What the person (or a bot that filled the honeypot, `saved` None) is told after a post."""
     if _wants_json(request):
         if saved is None:
             return JSONResponse(status_code=202, content={}, headers=cors)
-        body, outcome = saved
         return JSONResponse(
-            status_code=201 if outcome is Outcome.CREATED else 200, content=body, headers=cors
+            status_code=201 if saved.outcome is Outcome.CREATED else 200,
+            content=saved.as_json(),
+            headers=cors,
         )
     if form.redirect:
         return RedirectResponse(form.redirect, status_code=303, headers=cors)
