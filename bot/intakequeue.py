@@ -17,7 +17,7 @@ import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -28,13 +28,13 @@ from sqlmodel import Session
 from bot.intake import CaptureResult, Outcome, capture_lead
 from bot.leadinput import LeadIn
 from bot.playbook import Playbook
-from store.db import SessionFactory, session_scope
+from store.db import SessionFactory, others_wait_to_write, session_scope
 
 log = logging.getLogger(__name__)
 
 #: Leads captured in one transaction at most: enough to amortise it, short enough that the
 #: outbox worker and Slack's requests get the write lock between groups.
-MAX_GROUP = 32
+MAX_GROUP = 8
 
 
 @dataclass(frozen=True)
@@ -129,21 +129,38 @@ class IntakeQueue:
                     break
             stop = _STOP in group
             requests = [r for r in group if isinstance(r, _Request)]
-            self._answer(requests, self._capture_group(requests))
+            self._capture_group(requests)
             if stop:
                 return
 
-    def _capture_group(self, group: list[_Request]) -> list[Captured | BaseException]:
-        """One transaction for the whole group; on any failure, one per lead instead."""
-        if len(group) > 1:
+    def _capture_group(self, group: list[_Request]) -> None:
+        """Capture and answer the group, in as few transactions as fairness allows.
+
+        A transaction ends early when another one (the outbox worker recording a sent card, a
+        rep's claim) waits for SQLite's write lock, so they never wait for a whole group.
+        """
+        pending = group
+        while pending:
             try:
-                with session_scope(self._session_factory) as session:
-                    captured = [Captured.of(self._capture(session, r)) for r in group]
-                self._after_commit()
-                return list(captured)
+                done = self._capture_together(pending)
             except Exception:
-                log.debug("a group of %d leads failed; capturing each alone", len(group))
-        return [self._capture_alone(r) for r in group]
+                log.debug("a group of %d leads failed; capturing each alone", len(pending))
+                for request in pending:
+                    self._answer([request], [self._capture_alone(request)])
+                return
+            self._answer(pending[: len(done)], done)
+            pending = pending[len(done) :]
+
+    def _capture_together(self, pending: list[_Request]) -> list[Captured]:
+        """Capture leads in one transaction until they are done or someone waits to write."""
+        done: list[Captured] = []
+        with session_scope(self._session_factory) as session:
+            for request in pending:
+                done.append(Captured.of(self._capture(session, request)))
+                if others_wait_to_write(session):
+                    break
+        self._after_commit()
+        return done
 
     def _capture_alone(self, request: _Request) -> Captured | BaseException:
         for attempt in (1, 2):
@@ -172,7 +189,7 @@ class IntakeQueue:
         )
 
     @staticmethod
-    def _answer(group: list[_Request], results: list[Captured | BaseException]) -> None:
+    def _answer(group: list[_Request], results: Sequence[Captured | BaseException]) -> None:
         for request, result in zip(group, results, strict=True):
             request.loop.call_soon_threadsafe(_settle, request.answer, result)
 

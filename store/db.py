@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.pool import StaticPool
@@ -28,6 +30,44 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+class FairLock:
+    """A lock that passes to its waiters in the order they came.
+
+    `threading.Lock` lets the thread that releases it take it straight back, so a busy thread
+    (intake's writer under load) can starve others (the outbox worker, a rep's claim) for
+    seconds. Here a release hands the lock to the longest waiter directly.
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._waiters: deque[threading.Lock] = deque()
+        self._held = False
+
+    def acquire(self) -> None:
+        """Wait for every earlier waiter, then hold the lock."""
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return
+            turn = threading.Lock()
+            turn.acquire()
+            self._waiters.append(turn)
+        turn.acquire()  # released by the release() that hands the lock to us
+
+    @property
+    def wanted(self) -> bool:
+        """Whether another thread is waiting for the lock."""
+        return bool(self._waiters)
+
+    def release(self) -> None:
+        """Hand the lock to the longest waiter, or free it."""
+        with self._mutex:
+            if self._waiters:
+                self._waiters.popleft().release()  # still held: now by that waiter
+            else:
+                self._held = False
+
+
 class _SqliteWriter:
     """Hands SQLite's single write lock to one transaction of this process at a time.
 
@@ -42,7 +82,7 @@ class _SqliteWriter:
     KEY = "leadbot_sqlite_writer"
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._lock = FairLock()
 
     def begin(self, connection: Connection) -> None:
         if connection.get_execution_options().get(READ_ONLY):
@@ -60,6 +100,21 @@ class _SqliteWriter:
         if connection.info.pop(self.KEY, False):
             self._lock.release()
 
+    @property
+    def wanted(self) -> bool:
+        return self._lock.wanted
+
+
+_WRITERS: WeakKeyDictionary[Engine, _SqliteWriter] = WeakKeyDictionary()
+
+
+def others_wait_to_write(session: Session) -> bool:
+    """Whether another transaction of this process waits for SQLite's write lock (a long unit
+    of work can then commit early and let it in); always False on PostgreSQL's row locks."""
+    bind = session.get_bind()
+    writer = _WRITERS.get(bind) if isinstance(bind, Engine) else None
+    return writer is not None and writer.wanted
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for DATABASE_URL: SQLite (WAL, foreign keys on) or PostgreSQL via psycopg."""
@@ -69,6 +124,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             kwargs.setdefault("poolclass", StaticPool)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         writer = _SqliteWriter()
+        _WRITERS[engine] = writer
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", writer.begin)
         event.listen(engine, "commit", writer.end)

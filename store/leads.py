@@ -27,6 +27,14 @@ _SAVED_COLUMNS = tuple(c.name for c in LEAD.columns if c.name != "id")
 
 _BY_ID = select(LEAD).where(LEAD.c.id == bindparam("lead_id"))
 _BY_EMAIL_KEY = select(LEAD).where(LEAD.c.email_key == bindparam("email_key"))
+# Built once, as every statement here: building one costs more than running it.
+_BY_ID_LOCKED = _BY_ID.with_for_update()
+_BY_EMAIL_KEY_LOCKED = _BY_EMAIL_KEY.with_for_update()
+_ENGAGEMENTS = (
+    select(ENGAGEMENT.c.type, ENGAGEMENT.c.points, ENGAGEMENT.c.at)
+    .where(ENGAGEMENT.c.lead_id == bindparam("lead_id"))
+    .order_by(ENGAGEMENT.c.at)
+)
 _INSERT_LEAD = insert(LEAD).returning(LEAD.c.id)
 _SAVE_LEAD = (
     update(LEAD)
@@ -47,7 +55,7 @@ def _leads(rows: Sequence[Row[Any]]) -> list[Lead]:
 
 def get_lead(*, session: Session, lead_id: int, for_update: bool = False) -> Lead | None:
     """The lead; `for_update` locks its row until commit (PostgreSQL) so deciders serialise."""
-    query = _BY_ID.with_for_update() if for_update else _BY_ID
+    query = _BY_ID_LOCKED if for_update else _BY_ID
     return _lead(session.execute(query, {"lead_id": lead_id}).first())
 
 
@@ -55,7 +63,7 @@ def find_lead_by_email_key(
     *, session: Session, email_key: str, for_update: bool = False
 ) -> Lead | None:
     """The lead of the person with this de-duplication key (see bot.scrub.clean_email)."""
-    query = _BY_EMAIL_KEY.with_for_update() if for_update else _BY_EMAIL_KEY
+    query = _BY_EMAIL_KEY_LOCKED if for_update else _BY_EMAIL_KEY
     return _lead(session.execute(query, {"email_key": email_key}).first())
 
 
@@ -120,11 +128,7 @@ def add_engagement(
 
 def lead_engagements(*, session: Session, lead_id: int) -> Sequence[Row[Any]]:
     """The lead's touches (type, points, at), oldest first."""
-    return session.execute(
-        select(ENGAGEMENT.c.type, ENGAGEMENT.c.points, ENGAGEMENT.c.at)
-        .where(ENGAGEMENT.c.lead_id == lead_id)
-        .order_by(ENGAGEMENT.c.at)
-    ).all()
+    return session.execute(_ENGAGEMENTS, {"lead_id": lead_id}).all()
 
 
 def leads_owned_by(

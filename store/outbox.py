@@ -8,11 +8,14 @@ from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     CursorResult,
     Result,
     Row,
     Table,
+    Update,
+    bindparam,
     exists,
     func,
     insert,
@@ -22,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
-from store.models import Lead, OutboxMessage
+from store.models import Lead, OutboxMessage, UtcDateTime
 
 # Plain table statements, not the ORM's: the outbox is written once per card and updated once
 # per send, on the hot path of intake and delivery (see store/leads.py).
@@ -55,7 +58,7 @@ def _rowcount(result: Result[Any]) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
-def _unleased(now: datetime) -> ColumnElement[bool]:
+def _unleased(now: BindParameter[datetime]) -> ColumnElement[bool]:
     locked_until = OUTBOX.c.locked_until
     return or_(locked_until.is_(None), locked_until < now)
 
@@ -68,6 +71,87 @@ def _first_pending_of_its_lead() -> ColumnElement[bool]:
         earlier.c.id < OUTBOX.c.id,
         earlier.c.status == OutboxStatus.PENDING,
     )
+
+
+# Statements are built once: building one costs more than running it (the worker runs a few per
+# card). Parameters are bound by name; names differ from column names, as UPDATE requires.
+_NOW = bindparam("at_now", type_=UtcDateTime())
+_DUE = (
+    select(OUTBOX.c.id)
+    .where(
+        OUTBOX.c.status == OutboxStatus.PENDING,
+        OUTBOX.c.next_attempt_at <= _NOW,
+        _unleased(_NOW),
+        _first_pending_of_its_lead(),
+    )
+    .order_by(OUTBOX.c.id)
+    .limit(bindparam("max_rows"))
+)
+_DUE_SKIP_LOCKED = _DUE.with_for_update(skip_locked=True)
+_CLAIM = (
+    update(OUTBOX)
+    .where(
+        OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        OUTBOX.c.status == OutboxStatus.PENDING,
+        _unleased(_NOW),
+    )
+    .values(locked_until=bindparam("lease_end"), attempts=OUTBOX.c.attempts + 1)
+    .returning(*OUTBOX.c)
+)
+_UNSENT_OF_LEAD = (
+    OUTBOX.c.lead_id == bindparam("of_lead"),
+    OUTBOX.c.status == OutboxStatus.PENDING,
+    OUTBOX.c.locked_until.is_(None),
+)
+_REPLACE_CARD_POST = (
+    update(OUTBOX)
+    .where(OUTBOX.c.kind == OutboxKind.POST_CARD, *_UNSENT_OF_LEAD)
+    .values(payload=bindparam("new_payload"))
+)
+_SUPERSEDE_UPDATES = (
+    update(OUTBOX)
+    .where(OUTBOX.c.kind == OutboxKind.UPDATE_CARD, *_UNSENT_OF_LEAD)
+    .values(status=OutboxStatus.SUPERSEDED)
+)
+
+
+def _held(**values: Any) -> Update:
+    """An UPDATE of rows the caller still holds: pending, with the lease its claim set.
+
+    A row whose lease ran out and that another sender claimed (or already finished) is left
+    alone: its outcome is theirs.
+    """
+    return (
+        update(OUTBOX)
+        .where(
+            OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+            OUTBOX.c.status == OutboxStatus.PENDING,
+            OUTBOX.c.locked_until == bindparam("held_until", type_=UtcDateTime()),
+        )
+        .values(locked_until=None, **values)
+    )
+
+
+_MARK_SENT = _held(
+    status=OutboxStatus.SENT,
+    sent_at=bindparam("sent", type_=UtcDateTime()),
+    result_ts=bindparam("ts"),
+    last_error="",
+)
+_MARK_RETRY = _held(
+    next_attempt_at=bindparam("retry_at", type_=UtcDateTime()), last_error=bindparam("why")
+)
+_MARK_FAILED = _held(status=OutboxStatus.FAILED, last_error=bindparam("why"))
+_RELEASE = _held(attempts=OUTBOX.c.attempts - 1)
+_RECORD_CARD = (
+    update(LEAD)
+    .where(LEAD.c.id == bindparam("of_lead"))
+    .values(card_channel=bindparam("channel_id"), card_ts=bindparam("message_ts"))
+)
+_CARD_OF_LEAD = select(LEAD.c.card_channel, LEAD.c.card_ts).where(LEAD.c.id == bindparam("of_lead"))
+_NEXT_DUE = select(func.min(func.coalesce(OUTBOX.c.locked_until, OUTBOX.c.next_attempt_at))).where(
+    OUTBOX.c.status == OutboxStatus.PENDING, _first_pending_of_its_lead()
+)
 
 
 def add_outbox_message(
@@ -115,32 +199,13 @@ def replace_pending_card_post(*, session: Session, lead_id: int, payload: dict[s
     same moment either sees the new content or makes this match nothing (then the caller queues
     an update instead): the new content is never lost.
     """
-    result = session.execute(
-        update(OUTBOX)
-        .where(
-            OUTBOX.c.lead_id == lead_id,
-            OUTBOX.c.kind == OutboxKind.POST_CARD,
-            OUTBOX.c.status == OutboxStatus.PENDING,
-            OUTBOX.c.locked_until.is_(None),
-        )
-        .values(payload=payload)
-    )
+    result = session.execute(_REPLACE_CARD_POST, {"of_lead": lead_id, "new_payload": payload})
     return bool(_rowcount(result))
 
 
 def supersede_pending_updates(*, session: Session, lead_id: int) -> int:
     """Mark the lead's unsent, unleased card updates superseded; returns how many."""
-    result = session.execute(
-        update(OUTBOX)
-        .where(
-            OUTBOX.c.lead_id == lead_id,
-            OUTBOX.c.kind == OutboxKind.UPDATE_CARD,
-            OUTBOX.c.status == OutboxStatus.PENDING,
-            OUTBOX.c.locked_until.is_(None),
-        )
-        .values(status=OutboxStatus.SUPERSEDED)
-    )
-    return int(_rowcount(result))
+    return _rowcount(session.execute(_SUPERSEDE_UPDATES, {"of_lead": lead_id}))
 
 
 def claim_due_messages(
@@ -157,53 +222,13 @@ def claim_due_messages(
     or taking each other's rows. The UPDATE re-checks the lease, so on SQLite (no row locks) a
     row another sender leased in the meantime is simply not returned.
     """
-    due = (
-        select(OUTBOX.c.id)
-        .where(
-            OUTBOX.c.status == OutboxStatus.PENDING,
-            OUTBOX.c.next_attempt_at <= now,
-            _unleased(now),
-            _first_pending_of_its_lead(),
-        )
-        .order_by(OUTBOX.c.id)
-        .limit(limit)
-    )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    ids = list(session.execute(due).scalars().all())
+    postgres = session.get_bind().dialect.name == "postgresql"
+    due = _DUE_SKIP_LOCKED if postgres else _DUE
+    ids = list(session.execute(due, {"at_now": now, "max_rows": limit}).scalars().all())
     if not ids:
         return []
-    claimed = session.execute(
-        update(OUTBOX)
-        .where(
-            OUTBOX.c.id.in_(ids),
-            OUTBOX.c.status == OutboxStatus.PENDING,
-            _unleased(now),
-        )
-        .values(locked_until=now + lease, attempts=OUTBOX.c.attempts + 1)
-        .returning(*OUTBOX.c)
-    )
+    claimed = session.execute(_CLAIM, {"ids": ids, "at_now": now, "lease_end": now + lease})
     return sorted(claimed.all(), key=lambda row: int(row.id))
-
-
-def _set_held(
-    session: Session, message_ids: Sequence[int], held_until: datetime, /, **values: Any
-) -> int:
-    """Update the rows only where the caller still holds them; returns how many it did.
-
-    Held means still pending with the lease the caller's claim set. A row whose lease ran out
-    and that another sender claimed (or already finished) is left alone: its outcome is theirs.
-    """
-    result = session.execute(
-        update(OUTBOX)
-        .where(
-            OUTBOX.c.id.in_(message_ids),
-            OUTBOX.c.status == OutboxStatus.PENDING,
-            OUTBOX.c.locked_until == held_until,
-        )
-        .values(**values)
-    )
-    return int(_rowcount(result))
 
 
 def mark_sent(
@@ -214,18 +239,8 @@ def mark_sent(
     `locked_until` is the lease the claim set; False (nothing changed) if the row is no longer
     held under it.
     """
-    return bool(
-        _set_held(
-            session,
-            [message_id],
-            locked_until,
-            status=OutboxStatus.SENT,
-            sent_at=now,
-            result_ts=ts,
-            locked_until=None,
-            last_error="",
-        )
-    )
+    values = {"ids": [message_id], "held_until": locked_until, "sent": now, "ts": ts}
+    return bool(_rowcount(session.execute(_MARK_SENT, values)))
 
 
 def mark_retry(
@@ -235,16 +250,8 @@ def mark_retry(
 
     False (nothing changed) if the row is no longer held under the lease `locked_until`.
     """
-    return bool(
-        _set_held(
-            session,
-            [message_id],
-            locked_until,
-            next_attempt_at=at,
-            locked_until=None,
-            last_error=error[:ERROR_LENGTH],
-        )
-    )
+    values = {"ids": [message_id], "held_until": locked_until, "retry_at": at}
+    return bool(_rowcount(session.execute(_MARK_RETRY, {**values, "why": error[:ERROR_LENGTH]})))
 
 
 def mark_failed(*, session: Session, message_id: int, locked_until: datetime, error: str) -> bool:
@@ -252,16 +259,8 @@ def mark_failed(*, session: Session, message_id: int, locked_until: datetime, er
 
     False (nothing changed) if the row is no longer held under the lease `locked_until`.
     """
-    return bool(
-        _set_held(
-            session,
-            [message_id],
-            locked_until,
-            status=OutboxStatus.FAILED,
-            locked_until=None,
-            last_error=error[:ERROR_LENGTH],
-        )
-    )
+    values = {"ids": [message_id], "held_until": locked_until, "why": error[:ERROR_LENGTH]}
+    return bool(_rowcount(session.execute(_MARK_FAILED, values)))
 
 
 def release(*, session: Session, message_ids: Sequence[int], locked_until: datetime) -> int:
@@ -271,27 +270,18 @@ def release(*, session: Session, message_ids: Sequence[int], locked_until: datet
     """
     if not message_ids:
         return 0
-    return _set_held(
-        session,
-        message_ids,
-        locked_until,
-        locked_until=None,
-        attempts=OUTBOX.c.attempts - 1,
-    )
+    values = {"ids": list(message_ids), "held_until": locked_until}
+    return _rowcount(session.execute(_RELEASE, values))
 
 
 def record_card_location(*, session: Session, lead_id: int, channel: str, ts: str) -> None:
     """Remember where the lead's card was posted, so later updates edit it in place."""
-    session.execute(
-        update(LEAD).where(LEAD.c.id == lead_id).values(card_channel=channel, card_ts=ts)
-    )
+    session.execute(_RECORD_CARD, {"of_lead": lead_id, "channel_id": channel, "message_ts": ts})
 
 
 def get_lead_card(*, session: Session, lead_id: int) -> tuple[str, str] | None:
     """The (channel, ts) of the lead's posted card, or None if it has none yet."""
-    row = session.execute(
-        select(LEAD.c.card_channel, LEAD.c.card_ts).where(LEAD.c.id == lead_id)
-    ).first()
+    row = session.execute(_CARD_OF_LEAD, {"of_lead": lead_id}).first()
     if row is None or row[0] is None or row[1] is None:
         return None
     return row[0], row[1]
@@ -309,10 +299,4 @@ def next_due_at(*, session: Session) -> datetime | None:
     Rows held back behind an earlier row of their lead are left out: that earlier row's time is
     the one that matters, and counting them would make a sender wake up for nothing.
     """
-    due = func.coalesce(OUTBOX.c.locked_until, OUTBOX.c.next_attempt_at)
-    earliest = session.execute(
-        select(func.min(due)).where(
-            OUTBOX.c.status == OutboxStatus.PENDING, _first_pending_of_its_lead()
-        )
-    ).scalar_one()
-    return cast(datetime | None, earliest)
+    return cast(datetime | None, session.execute(_NEXT_DUE).scalar_one())
