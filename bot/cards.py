@@ -17,7 +17,8 @@ from slack_sdk.models.blocks import (
 
 from bot.countries import country_name
 from bot.ids import ActionId, BlockId, LeadRef
-from bot.playbook import USER_ID, Playbook
+from bot.playbook import Playbook
+from bot.playbookfields import USER_ID
 from bot.scoring import Score
 from bot.slacktext import Message, escape, fit
 from bot.stages import Stage, stage_name

@@ -13,7 +13,8 @@ from bot.errors import FieldError, InvalidLead, LeadNotFound
 from bot.leadinput import LeadIn
 from bot.leadinput import parse_lead as parse_lead  # its callers import it from here
 from bot.lifecycle import EventKind, hand_to_sales, move_stage, refresh_card
-from bot.playbook import Playbook, option_key
+from bot.playbook import Playbook
+from bot.playbookfields import option_key
 from bot.scoring import FitAnswers, Score, Touch, engagement_points, is_sales_ready, score_lead
 from bot.scrub import Seniority, authority_for, clean_email, seniority_from_title
 from bot.stages import Stage

@@ -23,7 +23,8 @@ from pydantic import (
 
 from bot.countries import country_code
 from bot.errors import FieldError, InvalidLead, field_errors
-from bot.playbook import Playbook, option_key
+from bot.playbook import Playbook
+from bot.playbookfields import option_key
 from bot.scoring import NO_EVENT
 from bot.scrub import CleanEmail, clean_email, junk_reason
 

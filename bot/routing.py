@@ -6,7 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from bot.countries import country_code
-from bot.playbook import Condition, Playbook, SizeRange, option_key
+from bot.playbook import Condition, Playbook, SizeRange
+from bot.playbookfields import option_key
 
 
 @dataclass(frozen=True)

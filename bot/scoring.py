@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import FieldError, InvalidLead
-from bot.playbook import Scoring, option_key
+from bot.playbook import Scoring
+from bot.playbookfields import option_key
 
 #: Answers to "is there a compelling event?" that mean there is none.
 NO_EVENT = frozenset({"", "no", "none", "false", "n/a", "na", "-"})
