@@ -63,6 +63,8 @@ PACED_LEADS = 600  # leads sent at half the measured capacity, for intake -> car
 TARGET_SQLITE_LEADS_PER_S = 300.0
 TARGET_COST = 3.0
 TARGET_CARD_P99_S = 1.0
+# A load generator using this share of a core (or more) may be what limits GET /healthz.
+CLIENT_LIMIT_SHARE = 0.9
 
 
 # -- helpers processes -----------------------------------------------------------------------------
@@ -483,6 +485,14 @@ def render(runs: list[DatabaseRun], skipped: dict[str, str], args: argparse.Name
         ),
     )
     row(
+        "client CPU ms per request",
+        lambda r: (
+            # Two decimals: a cheap client spends well under 0.1 ms a request.
+            f"{r.health.client_cpu / r.health.count * 1000:.2f} / "
+            f"{r.intake.client_cpu / r.intake.count * 1000:.2f}"
+        ),
+    )
+    row(
         "server CPU ms per request",
         lambda r: (
             f"{_ms(r.health.server_cpu / r.health.count)} / "
@@ -498,6 +508,7 @@ def render(runs: list[DatabaseRun], skipped: dict[str, str], args: argparse.Name
         f"leadbot intake benchmark · {datetime.now(UTC):%Y-%m-%d %H:%M} UTC · {_revision()} · "
         f"{platform.system()} {os.cpu_count()} CPUs · Python {platform.python_version()} · "
         f"N={args.leads} leads, C={args.concurrency} client threads · load avg {load}",
+        _client_note(runs),
         "",
     ]
     for i, line in enumerate(table):
@@ -514,6 +525,22 @@ def render(runs: list[DatabaseRun], skipped: dict[str, str], args: argparse.Name
     for label, reason in skipped.items():
         lines.append(f"{label}: skipped: {reason}")
     return "\n".join(lines)
+
+
+def _client_note(runs: list[DatabaseRun]) -> str:
+    """Whether the load generator could have limited the baseline: its threads share one GIL,
+    so near a full core it, not the server, may set the pace of GET /healthz."""
+    if not runs:
+        return ""
+    shares = {r.label: r.health.client_cpu / r.health.wall for r in runs}
+    busy = [label for label, share in shares.items() if share >= CLIENT_LIMIT_SHARE]
+    used = ", ".join(f"{label} {share:.0%}" for label, share in shares.items())
+    verdict = (
+        f"≥ {CLIENT_LIMIT_SHARE:.0%} on {' and '.join(busy)}: it could have limited the baseline"
+        if busy
+        else f"under {CLIENT_LIMIT_SHARE:.0%}: it did not limit the baseline"
+    )
+    return f"client CPU during GET /healthz (of one core): {used}; {verdict}"
 
 
 def _revision() -> str:
