@@ -3,6 +3,7 @@ step before anything is stored. Every mistake is reported at once, as FieldError
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
@@ -89,6 +90,32 @@ class Contact(BaseModel):
     company: str = Field(default="", max_length=200, description="The company's name.")
 
 
+SOLO_SIZES = frozenset({"myself only", "self-employed", "self employed", "just me", "freelancer"})
+SIZE_WORDS = re.compile(r"\b(?:employees?|staff|people|persons|mitarbeiter(?:innen)?)\b")
+#: A thousands separator (, . ' or a thin or no-break space) before a group of three digits.
+THOUSANDS = re.compile(r"(?<=\d)[.,'\u2019 \u00a0\u202f](?=\d{3}(?!\d))")
+UNDER = re.compile(r"^(?:<|under|less than|fewer than)\s*\d+$")
+SIZE = re.compile(r"^(?:>|over|more than)?\s*(\d+)\s*(?:\+|(?:-|\u2013|\u2014|to|bis)\s*\d+)?$")
+
+
+def employees(text: str) -> int | None:
+    """A company size as people write it, as a number: the lower bound of a range."""
+    cleaned = SIZE_WORDS.sub("", text.strip().lower()).strip(" ()")
+    if not cleaned:
+        return None
+    if cleaned in SOLO_SIZES:
+        return 1
+    cleaned = THOUSANDS.sub("", cleaned)
+    if UNDER.match(cleaned):
+        return 1
+    match = SIZE.match(cleaned)
+    if match is None:
+        raise ValueError(
+            f"'{text}' is not a number of employees; give a number like 250 or a range like 200-500"
+        )
+    return int(match.group(1))
+
+
 class LeadIn(Contact):
     """A lead as a web form, a CSV row or the Slack modal sends it (the intake API's body).
 
@@ -149,18 +176,9 @@ class LeadIn(Contact):
     @field_validator("company_size", mode="before")
     @classmethod
     def _size_text(cls, value: Any) -> Any:
-        """Forms send '1,200', '200-500' or '1000+': take the lower bound."""
+        """Forms and CRMs send '1,200', '1.001-5.000', '200 - 500 employees' or '10,001+'."""
         if isinstance(value, str):
-            text = value.replace(",", "").replace(" ", "").rstrip("+")
-            if not text:
-                return None
-            head = text.split("-", 1)[0]
-            if not head.isdigit():
-                raise ValueError(
-                    f"'{value}' is not a number of employees; give a number like 250 "
-                    "or a range like 200-500"
-                )
-            return int(head)
+            return employees(value)
         return value
 
     @field_validator(*CHOICE_QUESTIONS)

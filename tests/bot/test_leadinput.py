@@ -9,7 +9,7 @@ import pytest
 
 from bot.errors import FieldError, InvalidLead
 from bot.intakeschema import event_example, event_schema, lead_example, lead_schema
-from bot.leadinput import parse_event, parse_lead
+from bot.leadinput import employees, parse_event, parse_lead
 from bot.playbook import FitWeights, Playbook
 from tests.conftest import NOW
 
@@ -204,3 +204,28 @@ def test_event_schema_lists_the_playbook_types(playbook) -> None:
     schema = event_schema(playbook)
     assert schema["properties"]["type"]["enum"] == list(playbook.scoring.engagement)
     assert [n for n, p in schema["properties"].items() if not p.get("description")] == []
+
+
+@pytest.mark.parametrize(
+    ("written", "size"),
+    [
+        ("1,200", 1200),
+        ("1.001-5.000", 1001),  # Excel in Germany: dots group thousands
+        ("1 001–5 000", 1001),
+        ("1'200", 1200),
+        ("200 - 500 employees", 200),
+        ("10,001+ employees", 10001),  # LinkedIn Lead Gen
+        ("Myself Only", 1),
+        ("<50", 1),
+        ("over 10000", 10000),
+        ("", None),
+    ],
+)
+def test_company_sizes_as_crms_and_people_write_them(written: str, size: int | None) -> None:
+    assert employees(written) == size
+
+
+@pytest.mark.parametrize("written", ["lots", "1.5", "12,34"])
+def test_a_size_that_is_no_headcount_is_refused(written: str) -> None:
+    with pytest.raises(ValueError, match="is not a number of employees"):
+        employees(written)
