@@ -28,6 +28,16 @@ from store.outbox import OutboxStatus, count_by_status
 INTAKE_TOKEN = "demo-intake-token"
 SIGNING_SECRET = "demo-signing-secret"
 
+#: What a browser sends from the README's HTML form (urlencoded; the honeypot left empty).
+WEB_FORM_POST = {
+    "first_name": "Lucía",
+    "last_name": "Fernández",
+    "email": "lucia.fernandez@zephyr-retail.es",
+    "company": "Zephyr Retail",
+    "title": "Marketing Manager",
+    "employees": "1.200",
+    "website": "",
+}
 SAMPLE_LEADS: list[tuple[str, dict[str, Any]]] = [
     (
         "A hot enterprise lead from a web form",
@@ -164,6 +174,9 @@ def run_demo(out: TextIO) -> None:
                 say(f"- {title}\n    {answer.status_code} {answer.text}")
                 if answer.status_code in (200, 201):
                     ids[lead["email"]] = answer.json()["id"]
+            say("- A plain HTML form on the website posts to /f/contact-sales (no token; nurtured)")
+            answer = httpx.post(f"{base}/f/contact-sales", data=WEB_FORM_POST, timeout=10)
+            say(f"    {answer.status_code} -> {answer.headers.get('location')}")
             say("\n== 2. Tom requests a demo (POST /api/events): his score crosses the threshold")
             answer = http.post(
                 "/api/events", json={"email": "tom.hughes@brightlabs.co.uk", "type": "demo_request"}
