@@ -25,6 +25,7 @@ from store.leads import (
     get_lead,
     insert_lead,
     lead_engagements,
+    new_lead,
     save_lead,
 )
 from store.models import Lead
@@ -76,7 +77,7 @@ def capture_lead(
     if existing is None:
         lead = insert_lead(
             session=session,
-            lead=Lead(
+            lead=new_lead(
                 email=email.email,
                 email_key=email.key,
                 domain=email.domain if not email.free_mail else "",

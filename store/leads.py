@@ -9,12 +9,13 @@ identity map and object construction cost ten times the SQL itself (docs/benchma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Table, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import class_mapper
 from sqlmodel import Session
 
 from store.models import Engagement, Lead, LeadEvent, SlackDelivery
@@ -45,12 +46,30 @@ _INSERT_EVENT = insert(EVENT)
 _INSERT_ENGAGEMENT = insert(ENGAGEMENT)
 
 
+# A Lead is built the way the ORM builds a loaded row: the instance, then its values. Lead(...)
+# would validate and instrument every field one by one, which costs more than the SQL.
+_NEW_INSTANCE = class_mapper(Lead).class_manager.new_instance
+_DEFAULTS = {name: field for name, field in Lead.model_fields.items() if not field.is_required()}
+
+
+def _lead_of(values: Mapping[Any, Any]) -> Lead:
+    lead = _NEW_INSTANCE()
+    lead.__dict__.update(values)
+    return lead
+
+
+def new_lead(**values: Any) -> Lead:
+    """A lead not stored yet (`insert_lead` stores it): the given fields, defaults for the rest."""
+    defaults = {n: f.get_default(call_default_factory=True) for n, f in _DEFAULTS.items()}
+    return _lead_of({**defaults, **values})
+
+
 def _lead(row: Row[Any] | None) -> Lead | None:
-    return None if row is None else Lead(**row._mapping)
+    return None if row is None else _lead_of(row._mapping)
 
 
 def _leads(rows: Sequence[Row[Any]]) -> list[Lead]:
-    return [Lead(**row._mapping) for row in rows]
+    return [_lead_of(row._mapping) for row in rows]
 
 
 def get_lead(*, session: Session, lead_id: int, for_update: bool = False) -> Lead | None:
@@ -111,9 +130,11 @@ def add_event(
 
 def lead_history(*, session: Session, lead_id: int) -> Sequence[LeadEvent]:
     """The lead's events, oldest first."""
-    rows = session.execute(
-        select(EVENT).where(EVENT.c.lead_id == lead_id).order_by(EVENT.c.id)
-    ).all()
+    rows = (
+        session.connection()
+        .execute(select(EVENT).where(EVENT.c.lead_id == lead_id).order_by(EVENT.c.id))
+        .all()
+    )
     return [LeadEvent(**row._mapping) for row in rows]
 
 
@@ -136,12 +157,14 @@ def leads_owned_by(
 ) -> list[Lead]:
     """The owner's leads in these stages, longest in their stage first."""
     return _leads(
-        session.execute(
+        session.connection()
+        .execute(
             select(LEAD)
             .where(LEAD.c.owner_id == owner_id, LEAD.c.stage.in_(stages))
             .order_by(LEAD.c.stage_entered_at)
             .limit(limit)
-        ).all()
+        )
+        .all()
     )
 
 
@@ -150,19 +173,25 @@ def unclaimed_leads(
 ) -> list[Lead]:
     """Leads of these teams in `stage` that nobody owns, longest waiting first."""
     return _leads(
-        session.execute(
+        session.connection()
+        .execute(
             select(LEAD)
             .where(LEAD.c.team.in_(teams), LEAD.c.stage == stage, LEAD.c.owner_id.is_(None))
             .order_by(LEAD.c.sales_ready_at)
             .limit(limit)
-        ).all()
+        )
+        .all()
     )
 
 
 def remember_slack_delivery(*, session: Session, event_id: str, now: datetime) -> bool:
     """Record an Events API delivery; False when it was already handled (a Slack retry)."""
     delivery: Table = SlackDelivery.__table__  # type: ignore[attr-defined]
-    if session.execute(select(delivery.c.id).where(delivery.c.event_id == event_id)).first():
+    if (
+        session.connection()
+        .execute(select(delivery.c.id).where(delivery.c.event_id == event_id))
+        .first()
+    ):
         return False
     try:
         # A savepoint, so a retry racing the first delivery loses cleanly on the unique key.

@@ -180,16 +180,20 @@ def add_outbox_message(
 
 def pending_card_post(*, session: Session, lead_id: int) -> Row[Any] | None:
     """The lead's card post if it is still waiting to be sent and nobody is sending it."""
-    return session.execute(
-        select(OUTBOX)
-        .where(
-            OUTBOX.c.lead_id == lead_id,
-            OUTBOX.c.kind == OutboxKind.POST_CARD,
-            OUTBOX.c.status == OutboxStatus.PENDING,
-            OUTBOX.c.locked_until.is_(None),
+    return (
+        session.connection()
+        .execute(
+            select(OUTBOX)
+            .where(
+                OUTBOX.c.lead_id == lead_id,
+                OUTBOX.c.kind == OutboxKind.POST_CARD,
+                OUTBOX.c.status == OutboxStatus.PENDING,
+                OUTBOX.c.locked_until.is_(None),
+            )
+            .order_by(OUTBOX.c.id)
         )
-        .order_by(OUTBOX.c.id)
-    ).first()
+        .first()
+    )
 
 
 def replace_pending_card_post(*, session: Session, lead_id: int, payload: dict[str, Any]) -> bool:
@@ -289,7 +293,11 @@ def get_lead_card(*, session: Session, lead_id: int) -> tuple[str, str] | None:
 
 def count_by_status(*, session: Session) -> dict[str, int]:
     """How many outbox rows are in each status (statuses with none are left out)."""
-    rows = session.execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status)).all()
+    rows = (
+        session.connection()
+        .execute(select(OUTBOX.c.status, func.count()).group_by(OUTBOX.c.status))
+        .all()
+    )
     return {status: int(count) for status, count in rows}
 
 
