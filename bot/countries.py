@@ -2,11 +2,39 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+import gettext
+from functools import cache, lru_cache
 
 import pycountry
 
-_ALIASES = {"UK": "GB", "USA": "US", "U.S.": "US", "U.S.A.": "US", "UAE": "AE"}
+_ALIASES = {
+    "UK": "GB",
+    "USA": "US",
+    "U.S.": "US",
+    "U.S.A.": "US",
+    "UAE": "AE",
+    "IVORY COAST": "CI",
+}
+#: Languages whose country names CRM exports and forms in Europe and the Americas carry
+#: ("Deutschland", "España", "Pays-Bas"), read from pycountry's own translations.
+NAME_LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "sv", "da", "nb", "fi", "pl")
+
+
+@cache
+def _translated_names() -> dict[str, str]:
+    """Casefolded country names in NAME_LANGUAGES -> ISO code."""
+    names: dict[str, str] = {}
+    for language in NAME_LANGUAGES:
+        try:
+            translation = gettext.translation(
+                "iso3166-1", pycountry.LOCALES_DIR, languages=[language]
+            )
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for name in {country.name, getattr(country, "common_name", country.name)}:
+                names.setdefault(translation.gettext(name).casefold(), str(country.alpha_2))
+    return names
 
 
 @lru_cache(maxsize=2048)
@@ -20,6 +48,11 @@ def country_code(value: str) -> str | None:
         return str(pycountry.countries.lookup(cleaned).alpha_2)
     except LookupError:
         pass
+    translated = _translated_names().get(cleaned.casefold())
+    if translated:
+        return translated
+    if len(cleaned) <= 3:
+        return None  # an unknown code ('XX') is no country, not the nearest match (Malta)
     try:
         matches = pycountry.countries.search_fuzzy(cleaned)
     except LookupError:
