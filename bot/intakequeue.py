@@ -129,7 +129,12 @@ class IntakeQueue:
                     break
             stop = _STOP in group
             requests = [r for r in group if isinstance(r, _Request)]
-            self._capture_group(requests)
+            try:
+                self._capture_group(requests)
+            except Exception as error:
+                # Never let the writer die: every request after it would wait forever.
+                log.exception("intake writer: a group of %d leads failed", len(requests))
+                self._answer(requests, [error] * len(requests))
             if stop:
                 return
 
@@ -148,6 +153,7 @@ class IntakeQueue:
                 for request in pending:
                     self._answer([request], [self._capture_alone(request)])
                 return
+            self._wake_outbox()
             self._answer(pending[: len(done)], done)
             pending = pending[len(done) :]
 
@@ -159,7 +165,6 @@ class IntakeQueue:
                 done.append(Captured.of(self._capture(session, request)))
                 if others_wait_to_write(session):
                     break
-        self._after_commit()
         return done
 
     def _capture_alone(self, request: _Request) -> Captured | BaseException:
@@ -167,16 +172,24 @@ class IntakeQueue:
             try:
                 with session_scope(self._session_factory) as session:
                     captured = Captured.of(self._capture(session, request))
-                self._after_commit()
-                return captured
             except IntegrityError as error:
                 # The same person arrived at another replica at the same moment: the second
                 # attempt finds their lead and merges.
                 if attempt == 2:
                     return error
+                continue
             except Exception as error:
                 return error
+            self._wake_outbox()
+            return captured
         raise AssertionError("unreachable")
+
+    def _wake_outbox(self) -> None:
+        """Tell the outbox worker cards may be due; its failure must not undo a commit."""
+        try:
+            self._after_commit()
+        except Exception:
+            log.exception("intake writer: waking the outbox failed (it polls anyway)")
 
     def _capture(self, session: Session, request: _Request) -> CaptureResult:
         return capture_lead(
@@ -191,11 +204,14 @@ class IntakeQueue:
     @staticmethod
     def _answer(group: list[_Request], results: Sequence[Captured | BaseException]) -> None:
         for request, result in zip(group, results, strict=True):
-            request.loop.call_soon_threadsafe(_settle, request.answer, result)
+            try:
+                request.loop.call_soon_threadsafe(_settle, request.answer, result)
+            except RuntimeError:  # the event loop has closed: nobody is waiting any more
+                log.warning("intake writer: lead answered after its server stopped")
 
 
 def _settle(answer: asyncio.Future[Captured], result: Captured | BaseException) -> None:
-    if answer.cancelled():  # the client went away; its lead is stored all the same
+    if answer.done():  # the client went away (cancelled); its lead is stored all the same
         return
     if isinstance(result, BaseException):
         answer.set_exception(result)

@@ -177,3 +177,29 @@ def test_stop_captures_what_is_queued_first(engine: Engine, playbook: Playbook) 
     answer = asyncio.run(capture_and_stop())
     assert answer.outcome is Outcome.CREATED
     assert stored_emails(engine) == ["buyer0@northwind-logistics.com"]
+
+
+def test_a_failing_outbox_wake_neither_undoes_nor_repeats_a_commit(
+    engine: Engine, playbook: Playbook, commits: list[int]
+) -> None:
+    def broken_wake() -> None:
+        raise RuntimeError("the outbox worker is gone")
+
+    clock = GatedClock()
+    intake = IntakeQueue(
+        session_factory=session_factory(engine),
+        playbook=playbook,
+        clock=clock,
+        after_commit=broken_wake,
+    )
+    leads = [person(n, playbook) for n in range(3)]
+    try:
+        answers = asyncio.run(capture_behind_the_first(intake, clock, leads))
+        later = asyncio.run(
+            intake.capture(person(9, playbook), actor="api", default_source="web_form")
+        )
+    finally:
+        intake.stop()
+    assert [a.outcome for a in answers] == [Outcome.CREATED] * 3
+    assert later.outcome is Outcome.CREATED  # the writer lived on
+    assert len(commits) == 3  # lead 0, then leads 1-2 together, then lead 9: nothing twice
