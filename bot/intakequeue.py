@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 #: Leads captured in one transaction at most: enough to amortise it, short enough that the
 #: outbox worker and Slack's requests get the write lock between groups.
-MAX_GROUP = 8
+MAX_GROUP = 32
 
 
 @dataclass(frozen=True)

@@ -96,8 +96,23 @@ class _SqliteWriter:
             raise
         connection.info[self.KEY] = True
 
-    def end(self, connection: Connection) -> None:
-        if connection.info.pop(self.KEY, False):
+    def commit(self, connection: Connection) -> None:
+        self._end(connection, commit=True)
+
+    def rollback(self, connection: Connection) -> None:
+        self._end(connection, commit=False)
+
+    def _end(self, connection: Connection, *, commit: bool) -> None:
+        if not connection.info.pop(self.KEY, False):
+            return
+        # SQLAlchemy fires these events *before* it commits or rolls back. Finishing the
+        # transaction here first means the next writer never finds SQLite's lock still taken
+        # (and naps in the busy handler); SQLAlchemy's own COMMIT then has nothing left to do.
+        try:
+            driver = connection.connection.dbapi_connection
+            if driver is not None:
+                driver.commit() if commit else driver.rollback()
+        finally:
             self._lock.release()
 
     @property
@@ -127,8 +142,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _WRITERS[engine] = writer
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", writer.begin)
-        event.listen(engine, "commit", writer.end)
-        event.listen(engine, "rollback", writer.end)
+        event.listen(engine, "commit", writer.commit)
+        event.listen(engine, "rollback", writer.rollback)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)

@@ -4,10 +4,21 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, event
 
-from store.db import FairLock, database_answers, others_wait_to_write, session_factory
+from store.db import (
+    FairLock,
+    SessionFactory,
+    create_schema,
+    database_answers,
+    make_engine,
+    others_wait_to_write,
+    session_factory,
+    session_scope,
+)
+from tests.bot.test_intake_concurrency import at_once
 from tests.factories import make_lead
 
 
@@ -76,3 +87,20 @@ def test_postgresql_row_locks_never_ask_a_unit_of_work_to_yield(postgres_engine:
         assert not others_wait_to_write(session)
         session.rollback()
         other.rollback()
+
+
+def test_the_next_sqlite_writer_finds_the_lock_free(tmp_path: Path) -> None:
+    # With SQLite's busy handler off, a writer that found the file still locked would fail at
+    # once: the lock must be handed on only after COMMIT has run, not when it is announced.
+    engine = make_engine(f"sqlite:///{tmp_path / 'locks.db'}")
+    create_schema(engine)
+    event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA busy_timeout=0"))
+    engine.dispose()
+    make = session_factory(engine)
+    errors = at_once(4, lambda: [_write_one(make) for _ in range(150)])
+    assert errors == []
+
+
+def _write_one(make: SessionFactory) -> None:
+    with session_scope(make) as session:
+        make_lead(session)
