@@ -143,6 +143,13 @@ def create_http_app(
     def _invalid_lead(_: Request, exc: InvalidLead) -> JSONResponse:
         return _errors(400, exc.errors)
 
+    @api.exception_handler(OperationalError)
+    def _database_down(_: Request, exc: OperationalError) -> JSONResponse:
+        log.warning("database unavailable: %s", exc.orig)
+        answer = _errors(503, [FieldError("body", "The database is busy; try again shortly")])
+        answer.headers["Retry-After"] = "5"
+        return answer
+
     @api.exception_handler(LeadNotFound)
     def _no_lead(_: Request, exc: LeadNotFound) -> JSONResponse:
         return _errors(404, [FieldError(exc.field, exc.user_message)])

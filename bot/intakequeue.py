@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 from bot.intake import CaptureResult, Outcome, capture_lead
@@ -144,10 +144,18 @@ class IntakeQueue:
         A transaction ends early when another one (the outbox worker recording a sent card, a
         rep's claim) waits for SQLite's write lock, so they never wait for a whole group.
         """
-        pending = group
+        # One order for every replica: two groups never lock the same leads crosswise
+        # (PostgreSQL would break the deadlock after a second, failing one of them).
+        pending = sorted(group, key=lambda request: request.lead.email.key)
         while pending:
             try:
                 done = self._capture_together(pending)
+            except OperationalError as error:
+                # The database does not answer or stays locked (another process holds it): so
+                # would it for each lead alone. Say so at once rather than ten seconds a lead.
+                log.warning("intake writer: the database did not answer (%s)", error.orig)
+                self._answer(pending, [error] * len(pending))
+                return
             except Exception:
                 log.debug("a group of %d leads failed; capturing each alone", len(pending))
                 for request in pending:

@@ -94,7 +94,11 @@ def insert_lead(*, session: Session, lead: Lead) -> Lead:
 
 
 def save_lead(*, session: Session, lead: Lead) -> None:
-    """Store every field of a lead read from (or inserted into) the table."""
+    """Store every field of a lead read from (or inserted into) the table.
+
+    It writes the whole row, so the lead must have been read `for_update` (or inserted) in this
+    unit of work: otherwise a change made meanwhile by someone else would be overwritten.
+    """
     assert lead.id is not None, "save_lead stores a lead that insert_lead has given an id"
     values = {name: getattr(lead, name) for name in _SAVED_COLUMNS}
     session.execute(_SAVE_LEAD, {"lead_id": lead.id, **values})

@@ -6,17 +6,19 @@ import asyncio
 import threading
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot.intake import Outcome
 from bot.intakequeue import IntakeQueue
 from bot.leadinput import LeadIn, parse_lead
 from bot.playbook import Playbook
-from store.db import session_factory, session_scope
+from store.db import create_schema, make_engine, session_factory, session_scope
 from store.models import Lead, LeadEvent
 from tests.conftest import NOW
 
@@ -203,3 +205,46 @@ def test_a_failing_outbox_wake_neither_undoes_nor_repeats_a_commit(
     assert [a.outcome for a in answers] == [Outcome.CREATED] * 3
     assert later.outcome is Outcome.CREATED  # the writer lived on
     assert len(commits) == 3  # lead 0, then leads 1-2 together, then lead 9: nothing twice
+
+
+def test_a_locked_database_fails_the_group_at_once(tmp_path: Path, playbook: Playbook) -> None:
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    engine = make_engine(url)
+    create_schema(engine)
+    event.listen(engine, "connect", lambda conn, _: conn.execute("PRAGMA busy_timeout=50"))
+    engine.dispose()
+    lock_waits: list[int] = []  # each try that waited for the lock, and gave up
+    event.listen(engine, "handle_error", lambda _: lock_waits.append(1))
+    other_process = make_engine(url)  # its own writer lock, as `leadbot import` beside `serve`
+    clock = GatedClock()
+    intake = IntakeQueue(
+        session_factory=session_factory(engine), playbook=playbook, clock=clock, after_commit=list
+    )
+    try:
+        with other_process.connect() as holder:
+            holder.exec_driver_sql("SELECT 1")  # its transaction begins IMMEDIATE: locked
+            answers = asyncio.run(
+                capture_behind_the_first(intake, clock, [person(n, playbook) for n in range(4)])
+            )
+            holder.rollback()
+    finally:
+        intake.stop()
+        other_process.dispose()
+        engine.dispose()
+    assert all(isinstance(a, OperationalError) for a in answers)
+    assert len(lock_waits) == 2  # the first lead, then the three behind it: not once a lead
+
+
+def test_a_group_takes_its_leads_in_one_order_so_replicas_never_deadlock(
+    engine: Engine, playbook: Playbook
+) -> None:
+    clock, wakes = GatedClock(), []
+    intake = queue(engine, playbook, clock, wakes)
+    names = ["first", "zoe", "adam", "mia"]
+    leads = [parse_lead({"email": f"{n}@northwind-logistics.com"}, playbook) for n in names]
+    try:
+        answers = asyncio.run(capture_behind_the_first(intake, clock, leads))
+    finally:
+        intake.stop()
+    ids = {name: answer.id for name, answer in zip(names, answers, strict=True)}
+    assert ids["adam"] < ids["mia"] < ids["zoe"]  # rows locked in e-mail order, not arrival order
