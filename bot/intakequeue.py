@@ -108,10 +108,10 @@ class IntakeQueue:
         self._thread = None
 
     def _start(self) -> None:
-        if self._thread is not None:
+        if self._thread is not None and self._thread.is_alive():
             return
         with self._starting:
-            if self._thread is None:
+            if self._thread is None or not self._thread.is_alive():
                 thread = threading.Thread(target=self._run, name="leadbot-intake", daemon=True)
                 thread.start()
                 self._thread = thread
