@@ -21,6 +21,7 @@ from bot.csvtext import SEP_LINE, decode, parse_delimiter, sniff_delimiter
 from bot.errors import InvalidLead, LeadbotError
 from bot.intake import CaptureResult, Outcome, capture_lead, parse_lead
 from bot.playbook import Playbook
+from bot.playbookfields import option_key
 from bot.scrub import clean_email
 from bot.settings import Settings
 from store.db import SessionFactory, make_engine, session_factory
@@ -275,6 +276,10 @@ def import_text(
     )
 
 
+#: The sources a lead may carry (the intake API's rule for `source`).
+SOURCE = re.compile(r"[A-Za-z0-9_ \-]{1,40}")
+
+
 def import_file(
     *,
     path: Path,
@@ -291,6 +296,12 @@ def import_file(
 
     if delimiter:
         parse_delimiter(delimiter)  # a bad option is named before anything else
+    if not SOURCE.fullmatch(source):
+        raise LeadbotError(
+            f"--source '{source}' is not a source: use up to 40 letters, digits, spaces, "
+            "- or _, like event or webinar_2026"
+        )
+    source = option_key(source)  # as the API stores a lead's source
     if pending_migrations(settings.database_url):
         raise LeadbotError("The database schema is not up to date: run `leadbot db upgrade` first.")
     try:

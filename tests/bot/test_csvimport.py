@@ -13,7 +13,7 @@ from bot.csvimport import ImportSummary, import_file, import_text
 from bot.errors import LeadbotError
 from bot.playbook import Playbook
 from bot.settings import Settings
-from store.db import session_factory, session_scope
+from store.db import make_engine, session_factory, session_scope
 from store.migrate import upgrade
 from store.models import Lead, LeadEvent, OutboxMessage
 from tests.conftest import NOW
@@ -141,6 +141,33 @@ def test_non_utf8_file_names_the_line(tmp_path: Path, playbook) -> None:
             source="list",
             now=NOW,
         )
+
+
+@pytest.mark.parametrize("source", ["x" * 41, "trade show!", ""])
+def test_a_source_no_lead_may_carry_is_refused_before_anything_is_read(
+    tmp_path: Path, playbook, source: str
+) -> None:
+    path = tmp_path / "leads.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    with pytest.raises(LeadbotError, match="is not a source"):
+        import_file(
+            path=path, settings=Settings(database_url=url), playbook=playbook, source=source
+        )
+
+
+def test_the_source_is_stored_as_the_api_stores_it(tmp_path: Path, playbook) -> None:
+    url = f"sqlite:///{tmp_path / 'leads.db'}"
+    upgrade(url)
+    path = tmp_path / "leads.csv"
+    path.write_text(GOOD, encoding="utf-8")
+    import_file(
+        path=path, settings=Settings(database_url=url), playbook=playbook, source="Trade Show"
+    )
+    engine = make_engine(url)
+    with session_scope(session_factory(engine)) as session:
+        assert set(session.exec(select(Lead.source)).all()) == {"trade_show"}
+    engine.dispose()
 
 
 REPEATS = """email,name,company,country
