@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import AsyncIterator, Callable
@@ -62,12 +63,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def _json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object; anything else is a 400 like any other mistake."""
     try:
-        data = await request.json()
-    except ValueError:
+        data = json.loads(await request.body(), parse_constant=_no_constant)
+    except (ValueError, RecursionError):  # not JSON, NaN/Infinity, or nested past any form
         raise InvalidLead([FieldError("body", "The body is not valid JSON")]) from None
     if not isinstance(data, dict):
         raise InvalidLead([FieldError("body", 'Send a JSON object, like {"email": "…"}')])
     return data
+
+
+def _no_constant(name: str) -> Any:
+    """Python's JSON reader takes NaN and Infinity, which JSON has not (nor PostgreSQL)."""
+    raise ValueError(f"{name} is not JSON")
 
 
 #: A route's body, read raw: `parse_lead` / `parse_event` check it against the playbook.

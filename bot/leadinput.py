@@ -3,8 +3,9 @@ step before anything is stored. Every mistake is reported at once, as FieldError
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
@@ -78,6 +79,12 @@ def _fit_options(info: ValidationInfo, question: str) -> Mapping[str, float]:
 
 def _one_of(value: object, allowed: list[str], what: str = "an answer the playbook knows") -> str:
     return f"'{value}' is not {what}; use one of: {', '.join(allowed) or 'none listed'}"
+
+
+#: The largest lead number: PostgreSQL's `integer` column (SQLite's is wider, but they agree).
+MAX_LEAD_ID = 2**31 - 1
+#: Engagement older than this is no engagement (and year 1 in a zone east of UTC overflows).
+EARLIEST_YEAR = 2000
 
 
 class Contact(BaseModel):
@@ -213,7 +220,9 @@ class EventIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    lead_id: int | None = Field(default=None, ge=1, description="The lead's number (or email).")
+    lead_id: int | None = Field(
+        default=None, ge=1, le=MAX_LEAD_ID, description="The lead's number (or email)."
+    )
     email: Email | None = Field(default=None, description="The lead's e-mail (or give lead_id).")
     type: str = Field(
         min_length=1, max_length=60, description="The event type; the playbook sets its points."
@@ -238,7 +247,39 @@ class EventIn(BaseModel):
         now = (info.context or {}).get("now")
         if value is not None and now is not None and value > now + FUTURE_TOLERANCE:
             raise ValueError("This time is in the future; give when the event happened")
+        if value is not None and value.year < EARLIEST_YEAR:
+            raise ValueError(f"This time is before {EARLIEST_YEAR}; give when the event happened")
         return value
+
+
+#: Characters no text column stores on PostgreSQL (NUL) or that no person types (other controls).
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def unstorable(data: Mapping[str, Any]) -> list[FieldError]:
+    """Values no database column takes alike: control characters, NaN and infinite numbers."""
+    errors: list[FieldError] = []
+    for name, value in data.items():
+        for item in _leaves(value):
+            if isinstance(item, str) and CONTROL.search(item):
+                errors.append(FieldError(str(name), "Remove the control character (like NUL)"))
+                break
+            if isinstance(item, float) and not math.isfinite(item):
+                errors.append(FieldError(str(name), "Give a finite number (not NaN or Infinity)"))
+                break
+    return errors
+
+
+def _leaves(value: Any) -> Iterator[Any]:
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield key
+            yield from _leaves(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _leaves(item)
+    else:
+        yield value
 
 
 def _validated(
@@ -260,6 +301,7 @@ def parse_lead(data: dict[str, Any], playbook: Playbook) -> LeadIn:
     custom = ", ".join(playbook.custom_fields) or "none"
     unknown = f"leadbot does not know this field; the playbook's custom fields: {custom}"
     errors = [FieldError(name, unknown) for name in sorted(set(data) - known)]
+    errors += unstorable(data)
     context = {"playbook": playbook}
     lead = _validated(LeadIn, data, errors, context)
     contact: Contact | None = lead
@@ -278,7 +320,7 @@ def parse_lead(data: dict[str, Any], playbook: Playbook) -> LeadIn:
 
 def parse_event(data: dict[str, Any], playbook: Playbook, now: datetime) -> EventIn:
     """Check a raw engagement event against the playbook; InvalidLead lists every mistake."""
-    errors: list[FieldError] = []
+    errors = unstorable(data)
     event = _validated(EventIn, data, errors, {"playbook": playbook, "now": now})
     if all(data.get(name) in (None, "") for name in ("lead_id", "email")):
         errors.append(FieldError("email", "Give the lead's email or lead_id"))

@@ -238,3 +238,42 @@ def test_events_api_needs_the_token_too(harness: Harness) -> None:
         headers={"Authorization": "Basic dXNlcjpwdw=="},
     )
     assert answer.status_code == 401
+
+
+RAW_HEADERS = {"Authorization": "Bearer test-intake-token", "content-type": "application/json"}
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ('{"email": "tom@brightlabs.co.uk", "name": "To\\u0000m"}', "name"),  # NUL: PostgreSQL
+        ('{"email": "tom@brightlabs.co.uk", "product": "a\\u0007b"}', "product"),
+        ('{"email": "tom@brightlabs.co.uk", "product": NaN}', "body"),
+        ('{"email": "tom@brightlabs.co.uk", "product": Infinity}', "body"),
+        ("[" * 100_000 + "]" * 100_000, "body"),  # nested past any real form
+    ],
+)
+def test_what_no_database_stores_is_a_400_on_both(harness: Harness, body: str, field: str) -> None:
+    answer = harness.http.post("/api/leads", content=body.encode(), headers=RAW_HEADERS)
+    assert answer.status_code == 400
+    assert field in {e["field"] for e in answer.json()["errors"]}
+    with session_scope(harness.factory) as session:
+        assert session.exec(select(Lead)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("event", "field"),
+    [
+        ({"lead_id": 2**31, "type": "page_view"}, "lead_id"),  # past PostgreSQL's integer
+        ({"lead_id": 2**63, "type": "page_view"}, "lead_id"),  # past SQLite's
+        ({"lead_id": 1, "type": "page_view", "at": "0001-01-01T00:00:00+01:00"}, "at"),
+    ],
+)
+def test_an_event_out_of_any_range_is_a_400(
+    harness: Harness, event: dict[str, object], field: str
+) -> None:
+    answer = harness.http.post(
+        "/api/events", json=event, headers={"Authorization": "Bearer test-intake-token"}
+    )
+    assert answer.status_code == 400
+    assert field in {e["field"] for e in answer.json()["errors"]}
