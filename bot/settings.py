@@ -12,6 +12,8 @@ from bot.errors import SettingsError
 
 DEFAULT_DATABASE_URL = "sqlite:///leadbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+#: Shorter secrets and tokens are typos or placeholders (Slack's signing secrets have 32 chars).
+MIN_SECRET_LENGTH = 16
 # Read from the working directory; a variable set in the real environment wins over the file.
 ENV_FILE = ".env"
 LogFormat = Literal["text", "json"]
@@ -92,17 +94,34 @@ class Settings(BaseSettings):
         needed = ["slack_bot_token"]
         if self.slack_app_token is None:
             needed.append("slack_signing_secret")
-        missing = [name.upper() for name in needed if getattr(self, name) is None]
-        if missing:
-            raise SettingsError(
-                "\n".join(
-                    f"{name} is not set: copy it from your Slack app's settings."
-                    for name in missing
+        problems = []
+        for name in needed:
+            value = getattr(self, name)
+            if value is None:
+                problems.append(
+                    f"{name.upper()} is not set: copy it from your Slack app's settings."
                 )
-            )
+            elif (
+                name == "slack_signing_secret"
+                and len(value.get_secret_value().strip()) < MIN_SECRET_LENGTH
+            ):
+                # A blank signing secret would verify requests signed with the empty key.
+                problems.append(
+                    f"{name.upper()} is blank or too short to be real: copy it again from your "
+                    "Slack app's settings."
+                )
+        if problems:
+            raise SettingsError("\n".join(problems))
 
     def require_intake_token(self) -> None:
-        if self.leadbot_intake_token is None or not self.leadbot_intake_token.get_secret_value():
+        """Refuse to serve the intake API without a token nobody can guess."""
+        token = self.leadbot_intake_token
+        if token is not None and 0 < len(token.get_secret_value().strip()) < MIN_SECRET_LENGTH:
+            raise SettingsError(
+                f"LEADBOT_INTAKE_TOKEN is too short to keep strangers out: use at least "
+                f"{MIN_SECRET_LENGTH} random characters (`leadbot init` makes one)."
+            )
+        if token is None or not token.get_secret_value().strip():
             raise SettingsError(
                 "LEADBOT_INTAKE_TOKEN is not set: choose a long random string; web forms send it "
                 "as 'Authorization: Bearer <token>'."

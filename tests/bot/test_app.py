@@ -101,7 +101,10 @@ def test_creating_the_app_warns_about_nothing(
 ) -> None:
     # Bolt reads SLACK_BOT_TOKEN itself and warns that it goes unused beside our own client.
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-from-the-environment")
-    settings = Settings(slack_bot_token="xoxb-from-the-environment", slack_signing_secret="s")
+    settings = Settings(
+        slack_bot_token="xoxb-from-the-environment",
+        slack_signing_secret="0123456789abcdef0123456789abcdef",
+    )
     with caplog.at_level(logging.DEBUG):
         app = create_app(
             settings=settings, session_factory=session_factory(sqlite_engine), playbook=playbook

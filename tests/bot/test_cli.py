@@ -114,8 +114,8 @@ def test_serve_refuses_to_start_without_its_secrets(env: Path) -> None:
 
 def test_serve_refuses_an_unmigrated_database(env: Path, monkeypatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
-    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
-    monkeypatch.setenv("LEADBOT_INTAKE_TOKEN", "t")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "0123456789abcdef0123456789abcdef")
+    monkeypatch.setenv("LEADBOT_INTAKE_TOKEN", "an-intake-token-nobody-guesses")
     result = runner.invoke(cli, ["serve", "--port", "0"])
     assert result.exit_code == 2
     assert "run `leadbot db upgrade` first" in result.output
@@ -124,7 +124,7 @@ def test_serve_refuses_an_unmigrated_database(env: Path, monkeypatch) -> None:
 def test_socket_mode_serves_no_unverified_slack_url(env: Path, monkeypatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
-    monkeypatch.setenv("LEADBOT_INTAKE_TOKEN", "t")
+    monkeypatch.setenv("LEADBOT_INTAKE_TOKEN", "an-intake-token-nobody-guesses")
     settings = load_settings()
     upgrade(settings.database_url)
     server = build_server(settings, load_playbook(settings.leadbot_config))

@@ -112,3 +112,18 @@ def test_an_unknown_log_level_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LOG_LEVEL", "LOUD")
     with pytest.raises(SettingsError, match="LOG_LEVEL must be one of DEBUG, INFO, WARNING, ERROR"):
         load_settings()
+
+
+@pytest.mark.parametrize("secret", ["", "   ", "short"])
+def test_a_blank_or_short_signing_secret_is_refused(secret: str) -> None:
+    # Bolt would accept requests signed with the empty key.
+    with pytest.raises(SettingsError, match="SLACK_SIGNING_SECRET is blank or too short"):
+        Settings(slack_bot_token="xoxb-1", slack_signing_secret=secret).require_slack()
+
+
+@pytest.mark.parametrize(
+    ("token", "says"), [("", "is not set"), ("  ", "is not set"), ("abc123", "is too short")]
+)
+def test_a_blank_or_short_intake_token_is_refused(token: str, says: str) -> None:
+    with pytest.raises(SettingsError, match=f"LEADBOT_INTAKE_TOKEN {says}"):
+        Settings(leadbot_intake_token=token).require_intake_token()
