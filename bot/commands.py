@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,6 +10,7 @@ from sqlmodel import Session
 
 from bot.errors import LeadbotError, LeadNotFound
 from bot.home import home_view
+from bot.leadinput import MAX_LEAD_ID
 from bot.lifecycle import claim_lead
 from bot.playbook import Playbook
 from bot.replies import (
@@ -37,11 +39,20 @@ class CommandCall:
     user_id: str
 
 
+LEAD_NUMBER = re.compile(r"(?:#|L-?)?([0-9]{1,19})", re.IGNORECASE)
+
+
 def parse_lead_id(word: str) -> int:
-    digits = word.strip().lstrip("#")
-    if not digits.isdigit() or len(digits) > 12:
-        raise LeadbotError(f"'{fit(word, 40)}' is not a lead number; write it like 42 or #42.")
-    return int(digits)
+    """42, #42 or L-42 -> 42; a number past any lead's is no lead (not a database error)."""
+    match = LEAD_NUMBER.fullmatch(word.strip())
+    if match is None:  # '²' passes str.isdigit() but is no number
+        raise LeadbotError(
+            f"'{fit(word, 40)}' is not a lead number; write it like 42, #42 or L-42."
+        )
+    number = int(match.group(1))
+    if not 1 <= number <= MAX_LEAD_ID:
+        raise LeadNotFound(number)
+    return number
 
 
 def run_lead_command(text: str, call: CommandCall) -> Message | OpenNewLeadModal:

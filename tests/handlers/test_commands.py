@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlmodel import select
 
 from bot.ids import CallbackId
@@ -85,3 +86,22 @@ def test_unexpected_failure_gives_an_incident_id(harness: Harness) -> None:
     harness.fake.fail_next("views.open", status=200, error="invalid_trigger_id")
     text = harness.command(REP, "new").json()["text"]
     assert "something went wrong on our side (incident " in text
+
+
+@pytest.mark.parametrize("number", ["2147483648", "9223372036854775808", "0"])
+def test_show_of_a_number_past_any_lead_says_there_is_none(harness: Harness, number: str) -> None:
+    assert (
+        harness.command(REP, f"show {number}").json()["text"] == f"There is no lead #{int(number)}."
+    )
+
+
+@pytest.mark.parametrize("word", ["²", "٤٢", "-3", "L-"])
+def test_show_of_what_only_looks_like_a_number_is_refused_readably(
+    harness: Harness, word: str
+) -> None:
+    assert "is not a lead number" in harness.command(REP, f"show {word}").json()["text"]
+
+
+def test_a_lead_is_named_the_ways_people_write_it(harness: Harness) -> None:
+    for name in ("L-999", "l-999", "#999", "L999"):
+        assert harness.command(REP, f"show {name}").json()["text"] == "There is no lead #999."
