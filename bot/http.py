@@ -18,12 +18,14 @@ from fastapi.security import HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
 from slack_bolt import App, BoltRequest
+from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.clock import utc_now
 from bot.errors import FieldError, InvalidLead, LeadNotFound, field_errors
+from bot.httpbody import BodyTooLarge, read_capped
 from bot.intake import Outcome, record_engagement
 from bot.intakequeue import IntakeQueue
 from bot.intakeschema import event_example, event_schema, lead_example, lead_schema
@@ -71,9 +73,23 @@ async def _json_object(request: Request) -> dict[str, Any]:
     return data
 
 
+def _signed_by_slack(verifier: SignatureVerifier | None, raw: bytes, request: Request) -> bool:
+    """Whether Slack signed these very bytes, recently; a malformed header is simply no."""
+    if verifier is None:  # no signing secret: nothing can be verified, so nothing is
+        return False
+    try:
+        return verifier.is_valid_request(raw, dict(request.headers))
+    except ValueError:  # a timestamp like 'abc' or '1700000000.5'
+        return False
+
+
 def _no_constant(name: str) -> Any:
     """Python's JSON reader takes NaN and Infinity, which JSON has not (nor PostgreSQL)."""
     raise ValueError(f"{name} is not JSON")
+
+
+#: Slack's largest payloads (a modal's view with its state) are tens of KB.
+MAX_SLACK_BODY = 1024 * 1024
 
 
 #: A route's body, read raw: `parse_lead` / `parse_event` check it against the playbook.
@@ -213,6 +229,11 @@ def create_http_app(
             return JSONResponse(status_code=503, content={"status": "database unavailable"})
         return JSONResponse(content={"status": "ok"})
 
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
+    slack_signature = SignatureVerifier(secret) if secret.strip() else None
+
     @api.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         if bolt_app is None:
@@ -220,7 +241,18 @@ def create_http_app(
             return JSONResponse(
                 status_code=404, content={"error": "Slack events arrive over Socket Mode"}
             )
-        body = (await request.body()).decode("utf-8")
+        try:
+            raw = await read_capped(request, MAX_SLACK_BODY)
+        except BodyTooLarge:
+            return JSONResponse(status_code=413, content={"error": "Slack never sends this much"})
+        if not _signed_by_slack(slack_signature, raw, request):
+            # Checked over the raw bytes before anything reads them: an unverified request is
+            # never parsed, never logged, and never makes us call a URL it names.
+            return JSONResponse(status_code=401, content={"error": "invalid request"})
+        try:
+            body = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return JSONResponse(status_code=400, content={"error": "the body is not UTF-8"})
         bolt_request = BoltRequest(
             body=body, query=request.url.query, headers=dict(request.headers)
         )

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Message
 
 from bot.errors import FieldError, InvalidLead
+from bot.httpbody import BodyTooLarge, read_capped
 from bot.intake import Outcome, parse_lead
 from bot.intakequeue import Captured, IntakeQueue
 from bot.playbook import Playbook
@@ -61,22 +62,6 @@ def form_lead(
         for target, by_name in groups.items()
     }
     return {**data, **form.values, "source": form.source}, ignored
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read_capped(request: Request, limit: int) -> bytes:
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise _TooLarge
-    body = bytearray()
-    async for chunk in request.stream():  # a chunked body has no Content-Length to trust
-        body += chunk
-        if len(body) > limit:
-            raise _TooLarge
-    return bytes(body)
 
 
 async def _posted(request: Request, body: bytes) -> tuple[list[tuple[str, str]], list[str]]:
@@ -212,8 +197,8 @@ def add_web_forms(
         if refused is not None:
             return refused
         try:
-            posted, files = await _posted(request, await _read_capped(request, MAX_BODY))
-        except _TooLarge:
+            posted, files = await _posted(request, await read_capped(request, MAX_BODY))
+        except BodyTooLarge:
             problem = FieldError("body", f"more than {MAX_BODY // 1024} KB was sent")
             return _answer(request, 413, [problem], title="Too much data", headers=cors)
         except HTTPException as exc:  # starlette's answer to a malformed multipart body

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import time
 
+import pytest
 from sqlmodel import select
 
+from bot.http import MAX_SLACK_BODY
 from bot.slackpayloads import slash_command
 from store.db import session_scope
 from store.models import Lead
@@ -63,3 +65,26 @@ def test_correctly_signed_request_is_served(harness: Harness) -> None:
     body, content_type = _claim_body(harness, lead_id)
     assert harness.slack(body, content_type).status_code == 200
     assert _owner(harness) == "U0REPEMEA1"
+
+
+UNSIGNED_BODIES = [b"{", b"payload=notjson", b"\xff\xfe\x00bad", b"command=/lead&text=claim+1"]
+
+
+@pytest.mark.parametrize("body", UNSIGNED_BODIES)
+@pytest.mark.parametrize("timestamp", ["abc", "", "1700000000.5", None])
+def test_an_unverified_request_is_401_and_calls_nobody(
+    harness: Harness, body: bytes, timestamp: str | None
+) -> None:
+    headers = {"content-type": "application/x-www-form-urlencoded"}
+    if timestamp is not None:
+        headers |= {"X-Slack-Request-Timestamp": timestamp, "X-Slack-Signature": "v0=00"}
+    answer = harness.http.post("/slack/events", content=body, headers=headers)
+    assert answer.status_code == 401
+    assert harness.fake.calls == []  # not even the response_url an attacker names
+
+
+def test_a_body_larger_than_slack_sends_is_413_unread(harness: Harness) -> None:
+    answer = harness.http.post(
+        "/slack/events", content=b"x" * (MAX_SLACK_BODY + 1), headers={"X-Slack-Signature": "v0"}
+    )
+    assert answer.status_code == 413
