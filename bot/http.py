@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
@@ -170,6 +171,17 @@ def create_http_app(
         log.warning("database unavailable: %s", exc.orig)
         answer = _errors(503, [FieldError("body", "The database is busy; try again shortly")])
         answer.headers["Retry-After"] = "5"
+        return answer
+
+    @api.exception_handler(Exception)
+    def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        incident = uuid.uuid4().hex[:8]
+        log.error("incident %s: %r", incident, exc, exc_info=exc)
+        message = f"Something went wrong on our side (incident {incident}); please try again"
+        answer = _errors(500, [FieldError("body", message)])
+        # The client's next request on this connection must not meet whatever state broke here
+        # (a web form's backend that does not retry would lose a lead to a reset).
+        answer.headers["Connection"] = "close"
         return answer
 
     @api.exception_handler(LeadNotFound)
