@@ -66,7 +66,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 async def _json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object; anything else is a 400 like any other mistake."""
     try:
-        data = json.loads(await request.body(), parse_constant=_no_constant)
+        data = json.loads(await read_capped(request, MAX_API_BODY), parse_constant=_no_constant)
     except (ValueError, RecursionError):  # not JSON, NaN/Infinity, or nested past any form
         raise InvalidLead([FieldError("body", "The body is not valid JSON")]) from None
     if not isinstance(data, dict):
@@ -89,6 +89,10 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not JSON")
 
 
+#: A lead is a few hundred bytes; a form with every custom field filled is a few KB.
+MAX_API_BODY = 64 * 1024
+#: Errors listed in one answer; the rest are counted.
+MAX_ERRORS = 50
 #: Slack's largest payloads (a modal's view with its state) are tens of KB.
 MAX_SLACK_BODY = 1024 * 1024
 
@@ -104,6 +108,9 @@ def _json_body(schema: dict[str, Any], example: dict[str, Any]) -> dict[str, Any
 
 
 def _errors(status: int, errors: list[FieldError]) -> JSONResponse:
+    if len(errors) > MAX_ERRORS:  # a body of 100,000 unknown keys must not get a 9 MB answer
+        more = FieldError("body", f"…and {len(errors) - MAX_ERRORS} more mistakes like these")
+        errors = [*errors[:MAX_ERRORS], more]
     body = {"errors": [{"field": e.field, "message": e.message} for e in errors]}
     return JSONResponse(status_code=status, content=body)
 
@@ -165,6 +172,10 @@ def create_http_app(
     @api.exception_handler(InvalidLead)
     def _invalid_lead(_: Request, exc: InvalidLead) -> JSONResponse:
         return _errors(400, exc.errors)
+
+    @api.exception_handler(BodyTooLarge)
+    def _too_large(_: Request, exc: BodyTooLarge) -> JSONResponse:
+        return _errors(413, [FieldError("body", f"Send at most {MAX_API_BODY // 1024} KB")])
 
     @api.exception_handler(OperationalError)
     def _database_down(_: Request, exc: OperationalError) -> JSONResponse:
