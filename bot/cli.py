@@ -95,12 +95,13 @@ def serve(
 ) -> None:
     """Serve Slack (/slack/events), the intake API (/api/leads, /api/events) and /healthz."""
     from bot.logs import configure_logging
-    from bot.server import build_server, run_server
+    from bot.server import build_server, check_bot_token, run_server
 
     settings, book = _settings_and_playbook()
     configure_logging(settings)
     try:
         server = build_server(settings, book)
+        check_bot_token(server.bolt.client)
     except LeadbotError as error:
         _fail(error)
         return

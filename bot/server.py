@@ -15,6 +15,8 @@ import uvicorn
 from fastapi import FastAPI
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
@@ -96,6 +98,29 @@ def build_server(
     if settings.slack_app_token is not None:
         socket_mode = SocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
     return LeadbotServer(api=api, bolt=bolt, worker=worker, engine=engine, socket_mode=socket_mode)
+
+
+#: Slack's answers to auth.test that mean the token itself is wrong (not that Slack is down).
+TOKEN_REFUSED = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
+
+
+def check_bot_token(client: WebClient) -> None:
+    """Refuse to serve with a bot token Slack refuses; a Slack outage only warns (the outbox
+    keeps every card until Slack answers)."""
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        code = str(error.response.get("error") or f"http_{error.response.status_code}")
+        if code in TOKEN_REFUSED:
+            raise SettingsError(
+                f"Slack refuses SLACK_BOT_TOKEN ({code}): copy the Bot User OAuth Token again "
+                "from your Slack app's OAuth & Permissions page, or reinstall the app."
+            ) from None
+        log.warning("Slack's auth.test answered %s; serving anyway", code)
+    except OSError as error:
+        log.warning("Slack does not answer (%s); cards wait in the outbox until it does", error)
 
 
 def run_server(server: LeadbotServer, *, host: str, port: int) -> None:

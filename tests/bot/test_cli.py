@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import cli
+from bot.fakeslack import FakeSlack
 from bot.playbook import load_playbook
 from bot.server import build_server, serving_in_thread
 from bot.settings import load_settings
@@ -165,3 +166,16 @@ def test_check_config_without_a_playbook_says_how_to_get_one(
     assert first.startswith("No playbook at playbook.yml:")
     assert f"cp {REPO / 'bot' / 'playbook.example.yml'} playbook.yml" in result.output
     assert "LEADBOT_CONFIG" in result.output
+
+
+def test_serve_refuses_a_token_slack_refuses(env: Path, monkeypatch) -> None:
+    with FakeSlack() as fake:
+        fake.fail_next("auth.test", status=200, error="invalid_auth")
+        monkeypatch.setenv("SLACK_API_URL", fake.url)
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-mistyped")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "0123456789abcdef0123456789abcdef")
+        monkeypatch.setenv("LEADBOT_INTAKE_TOKEN", "an-intake-token-nobody-guesses")
+        upgrade(load_settings().database_url)
+        result = runner.invoke(cli, ["serve", "--port", "0"])
+    assert result.exit_code == 2
+    assert "Slack refuses SLACK_BOT_TOKEN (invalid_auth)" in result.output
