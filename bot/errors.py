@@ -140,3 +140,12 @@ class PlaybookError(LeadbotError):
             self,
             f"The playbook {self.source} has {count} mistake{'' if count == 1 else 's'}:\n{lines}",
         )
+
+
+class StaleButton(LeadbotError):
+    """A button whose value leadbot did not write (an old message, or a forged payload)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This button is not one leadbot can read any more; use `/lead claim 42` instead."
+        )

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from bot.errors import StaleButton
 
 
 class ActionId(StrEnum):
@@ -34,6 +36,14 @@ class LeadRef(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     lead_id: int
+
+    @classmethod
+    def from_button(cls, value: object) -> LeadRef:
+        """The lead a button names; a value the bot did not write is a readable refusal."""
+        try:
+            return cls.model_validate_json(value if isinstance(value, str | bytes) else "")
+        except ValidationError:
+            raise StaleButton() from None
 
 
 class ModalOrigin(BaseModel):

@@ -12,7 +12,7 @@ from bot.replies import claimed_reply
 
 def claim_button(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
     ack()
-    ref = LeadRef.model_validate_json(action["value"])
+    ref = LeadRef.from_button(action.get("value"))
     with transaction(context) as session:
         result = claim_lead(
             session=session,
@@ -22,7 +22,8 @@ def claim_button(ack: Ack, action: dict[str, Any], context: BoltContext, respond
             now=context["now"],
         )
     reply = claimed_reply(result, context["playbook"])
-    respond(text=reply.text, response_type="ephemeral", replace_original=False)
+    if context.response_url:  # Slack sends one with every click; a malformed payload may not
+        respond(text=reply.text, response_type="ephemeral", replace_original=False)
 
 
 def register(app: App) -> None:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlencode
 
+import httpx
+import pytest
 from sqlmodel import select
 
+from bot.ids import ActionId, LeadRef
+from bot.slackpayloads import block_action
 from store.db import session_scope
 from store.models import Lead
 from tests.handlers.conftest import Harness
@@ -92,3 +97,49 @@ def test_lead_named_channel_pings_nobody(harness: Harness) -> None:
     assert "<!channel>" not in sent
     assert "<https://evil" not in sent
     assert "link_names" not in call.args
+
+
+def _click(harness: Harness, lead_id: int, change: dict[str, object]) -> httpx.Response:
+    """A signed Claim click whose payload differs from Slack's in `change` (None drops a key)."""
+    body, content_type = block_action(
+        user_id=REP,
+        action_id=ActionId.CLAIM,
+        value=LeadRef(lead_id=lead_id).model_dump_json(),
+        channel=EMEA,
+        message_ts="1.000100",
+        response_url=harness.fake.response_url(REP),
+    )
+    payload = json.loads(parse_qs(body)["payload"][0])
+    for key, value in change.items():
+        if value is None:
+            payload.pop(key)
+        elif key == "value":
+            payload["actions"][0]["value"] = value
+        else:
+            payload[key] = value
+    return harness.slack(urlencode({"payload": json.dumps(payload)}), content_type)
+
+
+@pytest.mark.parametrize("value", ["not json", '{"lead_id": "x"}', "{}", "[1]"])
+def test_a_button_value_leadbot_did_not_write_is_refused_calmly(
+    harness: Harness, value: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    lead_id, _ = posted_lead(harness)
+    answer = _click(harness, lead_id, {"value": value})
+    assert answer.status_code == 200
+    [reply] = harness.fake.responses_to(REP)
+    assert "not one leadbot can read" in reply["text"]
+    assert "incident" not in caplog.text
+    with session_scope(harness.factory) as session:
+        assert session.exec(select(Lead)).one().owner_id is None
+
+
+def test_a_click_without_a_response_url_still_claims(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    lead_id, _ = posted_lead(harness)
+    answer = _click(harness, lead_id, {"response_url": None})
+    assert answer.status_code == 200
+    assert "incident" not in caplog.text
+    with session_scope(harness.factory) as session:
+        assert session.exec(select(Lead)).one().owner_id == REP
