@@ -17,7 +17,7 @@ from typing import Any
 MILESTONES = (
     ("uvicorn: parse HTTP, ASGI", "httptools_impl.py:run_asgi"),
     ("FastAPI: validate body, serialise answer", "fastapi/routing.py:serialize_response"),
-    ("post_lead (the route, in the thread pool)", "bot/http.py:post_lead"),
+    ("post_lead (the route, on the event loop)", "bot/http.py:post_lead"),
     ("  capture_lead", "bot/intake.py:capture_lead"),
     ("    clean_email (email_validator)", "bot/scrub.py:clean_email"),
     ("    junk_reason", "bot/scrub.py:junk_reason"),
