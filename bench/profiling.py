@@ -102,7 +102,7 @@ class ThreadProfiler:
 
 def _thread_kind(name: str) -> str:
     if name.startswith(("AnyIO worker thread", "WorkerThread")):
-        return "AnyIO thread pool (the def routes: post_lead, healthz)"
+        return "AnyIO thread pool (the def routes: healthz, /api/events; Bolt)"
     if name == "leadbot-outbox":
         return "outbox worker (leadbot-outbox)"
     if name.startswith("Thread-") or name == "Thread":
