@@ -10,12 +10,13 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse, Respond
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from sqlmodel import Session
 
+from bot.afterack import after_ack
 from bot.clock import utc_now
 from bot.errors import LeadbotError
 from bot.ids import BlockId
@@ -135,24 +136,39 @@ def handle_error(
     if isinstance(error, AlreadyHandled):
         logger.info("Slack re-delivered event %s; already handled", error)
         return BoltResponse(status=200, body="")
-    if isinstance(error, LeadbotError):
-        text = error.user_message
-    else:
-        incident = uuid.uuid4().hex[:8]
-        logger.error("incident %s: %r", incident, error, exc_info=error)
-        text = (
-            f"Sorry, something went wrong on our side (incident {incident}). "
-            "Please try again; if it keeps happening, quote the incident to your admin."
-        )
+    text = error.user_message if isinstance(error, LeadbotError) else incident_text(error, logger)
     if body.get("command"):
         # A slash command's HTTP response is itself an ephemeral reply.
         return _json_response({"response_type": "ephemeral", "text": text})
     if body.get("type") == "view_submission":
         # Keep the form open, with what the user typed, and say what happened under its first input.
         return _json_response({"response_action": "errors", "errors": {_first_input(body): text}})
-    if context.respond is not None and body.get("response_url"):
-        context.respond(text=text, response_type="ephemeral", replace_original=False)
+    if body.get("response_url"):
+        # After the ack: Slack's answer must not wait on a call to the response URL.
+        respond = context.respond
+        after_ack(context, lambda: tell_privately(respond, text))
     return BoltResponse(status=200, body="")
+
+
+def incident_text(error: Exception, logger: logging.Logger) -> str:
+    """Log an unexpected error under a fresh incident id; the sentence that tells the user."""
+    incident = uuid.uuid4().hex[:8]
+    logger.error("incident %s: %r", incident, error, exc_info=error)
+    return (
+        f"Sorry, something went wrong on our side (incident {incident}). "
+        "Please try again; if it keeps happening, quote the incident to your admin."
+    )
+
+
+def tell_privately(respond: Respond | None, text: str) -> None:
+    """An ephemeral reply through the request's response URL, leaving the original message.
+
+    Nothing without a response URL (a malformed payload): the user then sees no reply, and
+    whatever went wrong is in the log already.
+    """
+    if respond is None:
+        return
+    respond(text=text, response_type="ephemeral", replace_original=False)
 
 
 def _json_response(body: dict[str, Any]) -> BoltResponse:

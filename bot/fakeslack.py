@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -84,6 +85,8 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.down = False  # True: every request answers HTTP 503, as in a Slack outage
+        self._gates: dict[str, threading.Event] = {}  # method -> calls wait until it is set
+        self._latency: dict[str, float] = {}  # method -> seconds each call takes to answer
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[Call] = []
@@ -183,6 +186,25 @@ class FakeSlack:
         finally:
             self.down = False
 
+    @contextmanager
+    def hold(self, method: str) -> Iterator[None]:
+        """Calls to `method` ("response_url" for response URLs) get no answer inside the block;
+        they are answered when it ends. Shows that nothing waits on Slack's answer."""
+        gate = threading.Event()
+        with self._lock:
+            self._gates[method] = gate
+        try:
+            yield
+        finally:
+            with self._lock:
+                del self._gates[method]
+            gate.set()
+
+    def answer_slowly(self, method: str, seconds: float) -> None:
+        """Every later call to `method` takes `seconds` to answer, as a slow Slack webhook does."""
+        with self._lock:
+            self._latency[method] = seconds
+
     # -- what was received ----------------------------------------------------------------------
 
     @property
@@ -268,6 +290,12 @@ class FakeSlack:
             authorized = lowered.get("authorization", "").startswith("Bearer xox")
         else:
             return _Reply(404, b"not found", "text/plain")
+        with self._lock:
+            gate, latency = self._gates.get(method), self._latency.get(method, 0.0)
+        if gate is not None:
+            gate.wait()
+        if latency:
+            time.sleep(latency)  # a slow Slack, on the fake's own request thread
         with self._changed:
             reply, ok = self._dispatch(method, args, authorized, where)
             self._calls.append(Call(method=method, args=args, headers=headers, ok=ok))

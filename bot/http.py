@@ -21,9 +21,11 @@ from pydantic import BaseModel, Field
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import OperationalError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from bot.afterack import AfterAck, DeferredRuns, request_context
 from bot.clock import utc_now
 from bot.errors import FieldError, InvalidLead, LeadNotFound, field_errors
 from bot.httpbody import BodyTooLarge, read_capped
@@ -257,6 +259,15 @@ def create_http_app(
     )
     slack_signature = SignatureVerifier(secret) if secret.strip() else None
 
+    deferred_runs = DeferredRuns()
+    api.state.deferred_runs = deferred_runs
+
+    def _after_answer(deferred: AfterAck) -> BackgroundTask | None:
+        if not deferred:
+            return None
+        deferred_runs.started()
+        return BackgroundTask(deferred_runs.finish, deferred)
+
     @api.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:
         if bolt_app is None:
@@ -276,8 +287,9 @@ def create_http_app(
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
             return JSONResponse(status_code=400, content={"error": "the body is not UTF-8"})
+        context, deferred = request_context()
         bolt_request = BoltRequest(
-            body=body, query=request.url.query, headers=dict(request.headers)
+            body=body, query=request.url.query, headers=dict(request.headers), context=context
         )
         # Bolt's App is synchronous: run it in the thread pool so the event loop never blocks.
         bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
@@ -285,6 +297,8 @@ def create_http_app(
             status_code=bolt_response.status,
             content=bolt_response.body,
             headers={k: v[0] for k, v in bolt_response.headers.items() if v},
+            # Slack calls the listeners deferred run once the answer is sent (bot/afterack.py).
+            background=_after_answer(deferred),
         )
 
     add_web_forms(api, playbook=playbook, intake=intake, clock=clock)

@@ -14,12 +14,12 @@ from datetime import datetime
 import uvicorn
 from fastapi import FastAPI
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
+from bot.afterack import SocketModeAfterAck
 from bot.app import create_app, make_web_client
 from bot.clock import utc_now
 from bot.errors import SettingsError
@@ -39,7 +39,7 @@ class LeadbotServer:
     bolt: App
     worker: OutboxWorker
     engine: Engine
-    socket_mode: SocketModeHandler | None
+    socket_mode: SocketModeAfterAck | None
 
 
 def _require(settings: Settings) -> None:
@@ -96,7 +96,7 @@ def build_server(
     )
     socket_mode = None
     if settings.slack_app_token is not None:
-        socket_mode = SocketModeHandler(bolt, settings.slack_app_token.get_secret_value())
+        socket_mode = SocketModeAfterAck(bolt, settings.slack_app_token.get_secret_value())
     return LeadbotServer(api=api, bolt=bolt, worker=worker, engine=engine, socket_mode=socket_mode)
 
 

@@ -4,13 +4,16 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.app import transaction
+from bot.afterack import after_ack
+from bot.app import tell_privately, transaction
 from bot.ids import ActionId, LeadRef
 from bot.lifecycle import claim_lead
 from bot.replies import claimed_reply
 
 
-def claim_button(ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond) -> None:
+def claim_button(
+    ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond | None
+) -> None:
     ack()
     ref = LeadRef.from_button(action.get("value"))
     with transaction(context) as session:
@@ -22,8 +25,8 @@ def claim_button(ack: Ack, action: dict[str, Any], context: BoltContext, respond
             now=context["now"],
         )
     reply = claimed_reply(result, context["playbook"])
-    if context.response_url:  # Slack sends one with every click; a malformed payload may not
-        respond(text=reply.text, response_type="ephemeral", replace_original=False)
+    if respond is not None:  # Slack sends a response_url with every click; a malformed one may not
+        after_ack(context, lambda: tell_privately(respond, reply.text))
 
 
 def register(app: App) -> None:

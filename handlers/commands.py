@@ -2,17 +2,18 @@
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.app import transaction
+from bot.afterack import after_ack
+from bot.app import incident_text, tell_privately, transaction
 from bot.commands import CommandCall, OpenNewLeadModal, run_lead_command
 from bot.ids import ModalOrigin
 from bot.modals import new_lead_modal
 
 
 def lead_command(
-    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient
+    ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
     with transaction(context) as session:
         call = CommandCall(
@@ -23,9 +24,14 @@ def lead_command(
         )
         reply = run_lead_command(command.get("text", ""), call)
     if isinstance(reply, OpenNewLeadModal):
-        origin = ModalOrigin(channel_id=command.get("channel_id", ""))
-        client.views_open(trigger_id=command["trigger_id"], view=new_lead_modal(origin))
         ack()
+        view = new_lead_modal(ModalOrigin(channel_id=command.get("channel_id", "")))
+        trigger_id = command.get("trigger_id", "")
+        after_ack(
+            context,
+            lambda: client.views_open(trigger_id=trigger_id, view=view),
+            on_error=lambda error: tell_privately(respond, incident_text(error, context.logger)),
+        )
         return
     ack(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral")
 

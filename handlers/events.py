@@ -3,6 +3,7 @@
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.afterack import after_ack
 from bot.app import transaction
 from bot.commands import home_for
 
@@ -11,7 +12,7 @@ def home_opened(context: BoltContext, client: WebClient) -> None:
     user_id = context.user_id or ""
     with transaction(context) as session:
         view = home_for(session=session, playbook=context["playbook"], user_id=user_id)
-    client.views_publish(user_id=user_id, view=view)
+    after_ack(context, lambda: client.views_publish(user_id=user_id, view=view))
 
 
 def register(app: App) -> None:

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bot.afterack import DeferredRuns
 from bot.app import create_app, make_web_client
 from bot.fakeslack import FakeSlack
 from bot.http import create_http_app
@@ -53,6 +54,7 @@ class Harness:
     playbook: Playbook
     clock: Clock
     client: WebClient
+    deferred_runs: DeferredRuns
     sent: list[httpx.Response] = field(default_factory=list)
 
     def slack(
@@ -63,13 +65,32 @@ class Harness:
         timestamp: int | None = None,
         secret: str = SECRET,
         headers: dict[str, str] | None = None,
+        settle: bool = True,
     ) -> httpx.Response:
-        """POST a request to /slack/events, signed as Slack signs it."""
+        """POST a request to /slack/events, signed as Slack signs it.
+
+        With `settle` (the default) it returns once the calls the app deferred until after its
+        answer (replies, modals) have run too, so a test reads what Slack was sent.
+        """
         signed = signed_headers(secret, body, timestamp or int(time.time()), content_type)
-        return self.http.post("/slack/events", content=body, headers={**signed, **(headers or {})})
+        answer = self.http.post(
+            "/slack/events", content=body, headers={**signed, **(headers or {})}
+        )
+        if settle:
+            self.settle()
+        return answer
+
+    def settle(self) -> None:
+        """Wait until the calls the app deferred until after its answers have run."""
+        assert self.deferred_runs.wait_idle(timeout=10), "calls deferred after the ack hung"
 
     def click_claim(
-        self, user_id: str, lead_id: int, channel: str = "C0EMEA0001", ts: str = "1.000100"
+        self,
+        user_id: str,
+        lead_id: int,
+        channel: str = "C0EMEA0001",
+        ts: str = "1.000100",
+        settle: bool = True,
     ) -> httpx.Response:
         body, content_type = block_action(
             user_id=user_id,
@@ -79,23 +100,25 @@ class Harness:
             message_ts=ts,
             response_url=self.fake.response_url(user_id),
         )
-        return self.slack(body, content_type)
+        return self.slack(body, content_type, settle=settle)
 
-    def command(self, user_id: str, text: str, channel: str = "C0EMEA0001") -> httpx.Response:
+    def command(
+        self, user_id: str, text: str, channel: str = "C0EMEA0001", settle: bool = True
+    ) -> httpx.Response:
         body, content_type = slash_command(
             user_id=user_id,
             text=text,
             channel=channel,
             response_url=self.fake.response_url(user_id),
         )
-        return self.slack(body, content_type)
+        return self.slack(body, content_type, settle=settle)
 
     def event(
-        self, event: dict[str, Any], event_id: str, retry: int | None = None
+        self, event: dict[str, Any], event_id: str, retry: int | None = None, settle: bool = True
     ) -> httpx.Response:
         body, content_type = event_callback(event=event, event_id=event_id)
         headers = {"x-slack-retry-num": str(retry), "x-slack-retry-reason": "http_timeout"}
-        return self.slack(body, content_type, headers=headers if retry else None)
+        return self.slack(body, content_type, headers=headers if retry else None, settle=settle)
 
     def intake(self, lead: dict[str, Any]) -> httpx.Response:
         return self.http.post(
@@ -135,4 +158,5 @@ def harness(engine: Engine, fake_slack: FakeSlack, playbook: Playbook) -> Iterat
             playbook=playbook,
             clock=clock,
             client=make_web_client(settings),
+            deferred_runs=api.state.deferred_runs,
         )

@@ -82,10 +82,12 @@ def test_new_opens_the_lead_form(harness: Harness) -> None:
     assert call.args["view"]["callback_id"] == CallbackId.NEW_LEAD
 
 
-def test_unexpected_failure_gives_an_incident_id(harness: Harness) -> None:
+def test_a_modal_slack_refuses_to_open_is_reported_with_an_incident_id(harness: Harness) -> None:
     harness.fake.fail_next("views.open", status=200, error="invalid_trigger_id")
-    text = harness.command(REP, "new").json()["text"]
-    assert "something went wrong on our side (incident " in text
+    assert harness.command(REP, "new").content == b""  # the ack; views.open comes after it
+    [reply] = harness.fake.responses_to(REP)
+    assert "something went wrong on our side (incident " in reply["text"]
+    assert reply["response_type"] == "ephemeral"
 
 
 @pytest.mark.parametrize("number", ["2147483648", "9223372036854775808", "0"])

@@ -1,0 +1,123 @@
+"""Slack calls that must not delay the ack: they run once Slack has its answer.
+
+Slack waits at most 3 seconds for the answer to a click, a command or an event, and a listener
+runs before that answer goes out (`process_before_response`). So a listener never calls Slack
+itself: it defers the call with `after_ack(context, call)`. The HTTP edge runs the deferred calls
+after the response is sent (Starlette's background task), Socket Mode after the envelope is
+acknowledged. Messages that must survive a restart go through the outbox instead; what is
+deferred here is only what cannot wait for it (a modal's trigger_id lasts 3 seconds) or what
+reports a failure the outbox may share (an incident when the database is down).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import BoltContext, BoltRequest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
+from slack_sdk.socket_mode.client import BaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+
+log = logging.getLogger(__name__)
+
+#: The context key under which the edge hands a request's `AfterAck` to the listeners.
+AFTER_ACK = "after_ack"
+
+Deferred = Callable[[], object]  # what it returns is not used
+
+
+class AfterAck:
+    """The calls one request deferred, run in order once its answer has gone out."""
+
+    def __init__(self) -> None:
+        self._calls: list[tuple[Deferred, Callable[[Exception], None]]] = []
+
+    def add(self, call: Deferred, on_error: Callable[[Exception], None]) -> None:
+        self._calls.append((call, on_error))
+
+    def __bool__(self) -> bool:
+        return bool(self._calls)
+
+    def run(self) -> None:
+        """Run every deferred call; one that fails is reported and does not stop the others."""
+        calls, self._calls = self._calls, []
+        for call, on_error in calls:
+            try:
+                call()
+            except Exception as error:  # reported to the user by on_error, and logged there
+                try:
+                    on_error(error)
+                except Exception:
+                    log.exception("Could not report a failed call made after the ack")
+
+
+class DeferredRuns:
+    """How many answered requests still run deferred calls: a shutdown or a test waits for 0."""
+
+    def __init__(self) -> None:
+        self._busy = 0
+        self._changed = threading.Condition()
+
+    def started(self) -> None:
+        """A request with deferred calls has been answered; `finish(deferred)` runs them."""
+        with self._changed:
+            self._busy += 1
+
+    def finish(self, deferred: AfterAck) -> None:
+        try:
+            deferred.run()
+        finally:
+            with self._changed:
+                self._busy -= 1
+                self._changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until no deferred call is running or due; False if `timeout` seconds pass."""
+        with self._changed:
+            return self._changed.wait_for(lambda: self._busy == 0, timeout)
+
+
+def after_ack(
+    context: BoltContext, call: Deferred, on_error: Callable[[Exception], None] | None = None
+) -> None:
+    """Run `call` once Slack has the request's answer; `on_error` hears if it fails.
+
+    Without an edge that runs deferred calls (a direct `App.dispatch`, as in a script) the call
+    runs at once, so it is never lost.
+    """
+    report = on_error if on_error is not None else _log_failure
+    deferred = context.get(AFTER_ACK)
+    if isinstance(deferred, AfterAck):
+        deferred.add(call, report)
+        return
+    single = AfterAck()
+    single.add(call, report)
+    single.run()
+
+
+def _log_failure(error: Exception) -> None:
+    log.error("A Slack call made after the ack failed: %r", error)
+
+
+def request_context() -> tuple[dict[str, Any], AfterAck]:
+    """A fresh context for a BoltRequest, holding the `AfterAck` the edge runs after answering."""
+    deferred = AfterAck()
+    return {AFTER_ACK: deferred}, deferred
+
+
+class SocketModeAfterAck(SocketModeHandler):
+    """Bolt's Socket Mode handler, which runs a request's deferred calls after acknowledging it."""
+
+    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
+        start = time.time()
+        context, deferred = request_context()
+        request = BoltRequest(
+            mode="socket_mode", body=req.payload, headers=build_headers(req), context=context
+        )
+        send_response(client, req, self.app.dispatch(request), start)
+        deferred.run()
