@@ -226,7 +226,9 @@ def run_demo(out: TextIO) -> None:
 
 
 def settle(server: LeadbotServer, timeout: float = 10) -> None:
-    """Wake the outbox worker and wait until it has delivered everything queued so far."""
+    """Wait until the calls made after the acks have run, and the outbox has delivered all."""
+    if not server.api.state.deferred_runs.wait_idle(timeout):
+        raise RuntimeError("the replies after the acks did not finish")
     server.worker.wake()
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -247,6 +247,11 @@ class FakeSlack:
                 lambda: sum(c.ok for c in self._calls if c.method == method) >= count, timeout
             )
 
+    def wait_until(self, condition: Callable[[], bool], timeout: float) -> bool:
+        """Block until `condition()` (checked after each request) holds; False on `timeout`."""
+        with self._changed:
+            return self._changed.wait_for(condition, timeout)
+
     def transcript(
         self,
         channels: Collection[str] | None = None,

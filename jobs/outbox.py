@@ -24,15 +24,16 @@ from store.outbox import (
     mark_sent,
     next_due_at,
     record_card_location,
-    release,
 )
 
 log = logging.getLogger(__name__)
 
-DEFAULT_LIMIT = 10  # rows per claim: their one lease must cover sending all of them in turn
+DEFAULT_LIMIT = 10  # rows per round: the worker then looks up (stop, pause) before going on
 # Beyond the client's timeout, what one row may take: connecting, and recording the outcome.
 SEND_MARGIN = timedelta(seconds=5)
 DEFAULT_RETRY_AFTER = 30.0  # seconds, when a 429 comes without a Retry-After header
+# A row Slack failed this often is retried on its own backoff: the failure may be the row's.
+SUSPECT_AFTER = 3
 BACKOFF_BASE = 5.0
 BACKOFF_MAX = 600.0
 ADMIN_RETRY = timedelta(minutes=15)
@@ -63,9 +64,8 @@ class DeliveryReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
-    deferred: int = 0  # claimed but not tried, because Slack asked us to slow down
-    expired: int = 0  # claimed but not tried: Slack was so slow their lease ran short first
     retry_after: float | None = None
+    unavailable: str | None = None  # why Slack could not be reached, when it could not
 
     @property
     def attempted(self) -> int:
@@ -77,6 +77,7 @@ class _Outcome(Enum):
     RETRY = "retry"
     FAILED = "failed"
     RATE_LIMITED = "rate_limited"
+    UNAVAILABLE = "unavailable"  # Slack is down or unreachable: stop sending until it answers
 
 
 @dataclass(frozen=True)
@@ -136,74 +137,47 @@ def deliver_outbox(
     lease: timedelta | None = None,
     clock: Callable[[], datetime] | None = None,
 ) -> DeliveryReport:
-    """Send one batch of due outbox rows, recording each outcome right after its call.
+    """Send up to `limit` due rows, oldest first, one at a time; stop when Slack cannot take more.
 
-    The claim is one short transaction, and each send is recorded in its own: a crash re-sends at
-    most the one message that was in flight (once its lease runs out).
+    Each row is leased just before its call, for one call's time (`send_budget(client)`), and
+    its outcome recorded right after it: a sender killed mid-call holds back only the row in
+    flight, and only until that lease ends; the others are due at once for whoever sends next.
+    `clock` tells the time between rows (it defaults to `now`, frozen).
 
-    The batch's rows share one lease, by default long enough to send every one of them at the
-    client's timeout (`limit * send_budget(client)`). `clock` tells the time between rows (it
-    defaults to `now`, frozen): a row is sent only if its lease still has room for one whole
-    send, so another sender, which may take the row once the lease has run out, never sends it
-    too. The rest of the batch is then handed back. Outcomes are recorded only for rows still
-    held under this claim's lease.
+    The round stops at a rate limit (`retry_after`) or when Slack is down or unreachable
+    (`unavailable`): the rows behind keep their place, and the caller waits for Slack rather than
+    trying each row in turn.
     """
     client = without_retries(client)
     budget = send_budget(client)
     if lease is None:
-        lease = limit * budget
+        lease = budget
     elif lease < budget:
         raise ValueError(f"a lease of {lease} leaves no time to send even one row ({budget})")
     read_clock = clock if clock is not None else lambda: now
-    with session_scope(session_factory) as session:
-        jobs = [
-            _Job.of(m)
-            for m in claim_due_messages(session=session, now=now, limit=limit, lease=lease)
-        ]
     report = DeliveryReport()
-    tried = 0
-    lease_ran_short = False
-    try:
-        for job in jobs:
-            if read_clock() + budget > job.locked_until:
-                # Slack was slow: the lease could end mid-send, and another sender may take the
-                # row from then on. One of us must not send it; hand it back instead.
-                lease_ran_short = True
-                break
-            tried += 1
-            outcome, retry_after = _deliver(
-                job, session_factory=session_factory, client=client, clock=read_clock
-            )
-            if outcome is _Outcome.SENT:
-                report.sent += 1
-            elif outcome is _Outcome.FAILED:
-                report.failed += 1
-            else:
-                report.retried += 1
-            if outcome is _Outcome.RATE_LIMITED:
-                # The limit applies to the calls that would follow too; stop and say when to resume.
-                report.retry_after = retry_after
-                break
-    finally:
-        # Also on an unexpected error: the untried rows go back at once rather than waiting out
-        # their lease. The row in flight keeps its lease, in case Slack did receive it.
-        untried = jobs[tried:]
-        if untried:
-            with session_scope(session_factory) as session:
-                released = release(
-                    session=session,
-                    message_ids=[job.id for job in untried],
-                    locked_until=untried[0].locked_until,
-                )
-            if lease_ran_short:
-                log.warning(
-                    "Outbox: Slack is slow; the lease ran short with %d claimed rows untried, "
-                    "%d handed back (the rest another sender has taken over)",
-                    len(untried), released,
-                )  # fmt: skip
-                report.expired = len(untried)
-            else:
-                report.deferred = len(untried)
+    for _ in range(limit):
+        with session_scope(session_factory) as session:
+            claimed = claim_due_messages(session=session, now=read_clock(), limit=1, lease=lease)
+        if not claimed:
+            break
+        job = _Job.of(claimed[0])
+        outcome, detail = _deliver(
+            job, session_factory=session_factory, client=client, clock=read_clock
+        )
+        if outcome is _Outcome.SENT:
+            report.sent += 1
+        elif outcome is _Outcome.FAILED:
+            report.failed += 1
+        else:
+            report.retried += 1
+        if outcome is _Outcome.RATE_LIMITED:
+            # The limit applies to the calls that would follow too; stop and say when to resume.
+            report.retry_after = float(detail or DEFAULT_RETRY_AFTER)
+            break
+        if outcome is _Outcome.UNAVAILABLE:
+            report.unavailable = str(detail)
+            break
     return report
 
 
@@ -216,7 +190,7 @@ def next_due_in(*, session_factory: SessionFactory, now: datetime) -> float | No
 
 def _deliver(
     job: _Job, *, session_factory: SessionFactory, client: WebClient, clock: Callable[[], datetime]
-) -> tuple[_Outcome, float | None]:
+) -> tuple[_Outcome, float | str | None]:
     text = str(job.payload.get("text") or "")
     blocks = job.payload.get("blocks") or None
     channel = job.channel
@@ -244,18 +218,9 @@ def _deliver(
             job, error, channel=channel, session_factory=session_factory, now=clock()
         )
     except OSError as error:  # URLError, ConnectionError and socket timeouts are all OSErrors
-        delay = _backoff(job.attempts)
-        log.warning(
-            "Outbox #%s to %s: Slack unreachable (%s); retrying in %.0f s",
-            job.id, channel, error, delay,
-        )  # fmt: skip
-        _retry(
-            job,
-            at=clock() + timedelta(seconds=delay),
-            error=f"network: {error}",
-            session_factory=session_factory,
+        return _unavailable(
+            job, f"network: {error}", channel=channel, session_factory=session_factory, now=clock()
         )
-        return _Outcome.RETRY, None
     sent_ts = response.get("ts")
     with session_scope(session_factory) as session:
         held = mark_sent(
@@ -278,7 +243,7 @@ def _deliver(
 
 def _after_api_error(
     job: _Job, error: SlackApiError, *, channel: str, session_factory: SessionFactory, now: datetime
-) -> tuple[_Outcome, float | None]:
+) -> tuple[_Outcome, float | str | None]:
     status = error.response.status_code
     data = error.response.data if isinstance(error.response.data, dict) else {}
     code = str(data.get("error") or f"http_{status}")
@@ -295,15 +260,7 @@ def _after_api_error(
     if status >= 500 or code in TRANSIENT_ERRORS:
         # A 5xx body is often an HTML error page, so the status says more than the error text.
         reason = code if code in TRANSIENT_ERRORS else f"http_{status}"
-        delay = _backoff(job.attempts)
-        log.warning(
-            "Outbox #%s to %s: Slack unavailable (%s); retrying in %.0f s",
-            job.id, channel, reason, delay,
-        )  # fmt: skip
-        _retry(
-            job, at=now + timedelta(seconds=delay), error=reason, session_factory=session_factory
-        )
-        return _Outcome.RETRY, None
+        return _unavailable(job, reason, channel=channel, session_factory=session_factory, now=now)
     if code in ADMIN_ERRORS:
         log.warning(
             "Outbox #%s: Slack refused to post to %s: %s. An admin can fix this (invite the bot, "
@@ -322,6 +279,26 @@ def _after_api_error(
     return _fail(job, code, session_factory=session_factory), None
 
 
+def _unavailable(
+    job: _Job, reason: str, *, channel: str, session_factory: SessionFactory, now: datetime
+) -> tuple[_Outcome, str]:
+    """Slack failed on its side: the row keeps its place, due again as soon as Slack answers.
+
+    A row Slack has failed SUSPECT_AFTER times is put back on its own backoff instead: Slack
+    answered the probes in between (the sender probes before it resumes), so the fault may lie
+    with this row, and it must not hold up the rows behind it.
+    """
+    suspect = job.attempts >= SUSPECT_AFTER
+    delay = _backoff(job.attempts - SUSPECT_AFTER + 1) if suspect else 0.0
+    if suspect:
+        log.warning(
+            "Outbox #%s to %s: Slack failed it %d times (%s); retrying it in %.0f s",
+            job.id, channel, job.attempts, reason, delay,
+        )  # fmt: skip
+    _retry(job, at=now + timedelta(seconds=delay), error=reason, session_factory=session_factory)
+    return _Outcome.UNAVAILABLE, reason
+
+
 def _retry_after(headers: Mapping[str, Any]) -> float:
     for name, value in headers.items():
         if name.lower() == "retry-after":
@@ -333,7 +310,7 @@ def _retry_after(headers: Mapping[str, Any]) -> float:
 
 
 def _backoff(attempts: int) -> float:
-    """5 s after the first attempt, doubling, at most 10 minutes."""
+    """5 s after the first counted failure, doubling, at most 10 minutes."""
     return min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_MAX)
 
 

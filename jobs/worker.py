@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable
 from datetime import datetime
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from jobs.outbox import deliver_outbox, next_due_in, without_retries
 from store.db import SessionFactory
@@ -17,6 +20,12 @@ log = logging.getLogger(__name__)
 # When the last round tried nothing yet a row looks due (a frozen clock, a lease ending this very
 # instant), wait at least this long so the loop cannot spin.
 MIN_WAIT_SECONDS = 0.05
+# While Slack is down the worker sends nothing and asks auth.test whether Slack answers: first
+# after PROBE_FIRST seconds, then doubling up to PROBE_MAX, each wait jittered (a random share of
+# up to half of it) so replicas do not probe, nor resume, in step. Short and capped: the backlog
+# starts draining within PROBE_MAX seconds of Slack's return.
+PROBE_FIRST = 0.25
+PROBE_MAX = 2.0
 
 
 class OutboxWorker:
@@ -29,6 +38,9 @@ class OutboxWorker:
         client: WebClient,
         poll_seconds: float = 2.0,
         clock: Callable[[], datetime],
+        probe_first: float = PROBE_FIRST,
+        probe_max: float = PROBE_MAX,
+        jitter: random.Random | None = None,
     ) -> None:
         self._session_factory = session_factory
         # The outbox retries by itself; the client's own retry handlers could send a message
@@ -36,6 +48,9 @@ class OutboxWorker:
         self._client = without_retries(client)
         self._poll_seconds = poll_seconds
         self._clock = clock
+        self._probe_first, self._probe_max = probe_first, probe_max
+        self._jitter = jitter or random.Random()
+        self.probes = 0  # auth.test calls made while Slack was down (read by tests and benches)
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -110,6 +125,9 @@ class OutboxWorker:
         )
         if report.retry_after is not None:
             return report.retry_after, True
+        if report.unavailable is not None:
+            self._wait_for_slack(report.unavailable)
+            return 0.0, False
         if report.sent:
             return 0.0, False  # more may be due: claim again at once, without asking when
         due_in = next_due_in(session_factory=self._session_factory, now=self._clock())
@@ -118,3 +136,34 @@ class OutboxWorker:
         if due_in <= 0 and not report.attempted:
             return MIN_WAIT_SECONDS, False
         return min(self._poll_seconds, due_in), False
+
+    def _wait_for_slack(self, reason: str) -> None:
+        """Send nothing until Slack answers a probe (or the worker stops).
+
+        One paused worker instead of every row backing off on its own: the queue keeps its
+        order, Slack is not hit by each waiting row in turn, and once it answers the backlog goes
+        out at once.
+        """
+        log.warning("Slack is unavailable (%s); outbox paused until it answers again", reason)
+        started = time.monotonic()
+        delay = self._probe_first
+        while not self._stop.wait(self._jitter.uniform(delay / 2, delay)):
+            self.probes += 1
+            if slack_answers(self._client):
+                log.info(
+                    "Slack answers again after %.1f s; outbox resumed", time.monotonic() - started
+                )
+                return
+            delay = min(delay * 2, self._probe_max)
+
+
+def slack_answers(client: WebClient) -> bool:
+    """Whether Slack's Web API answers at all: auth.test reached it, whatever it said."""
+    try:
+        client.auth_test()
+    except SlackApiError as error:
+        # An HTTP 200 refusal (invalid_auth…) is Slack answering; 429 and 5xx are not.
+        return error.response.status_code == 200
+    except OSError:
+        return False
+    return True

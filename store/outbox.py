@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, cast
@@ -142,7 +141,6 @@ _MARK_RETRY = _held(
     next_attempt_at=bindparam("retry_at", type_=UtcDateTime()), last_error=bindparam("why")
 )
 _MARK_FAILED = _held(status=OutboxStatus.FAILED, last_error=bindparam("why"))
-_RELEASE = _held(attempts=OUTBOX.c.attempts - 1)
 _RECORD_CARD = (
     update(LEAD)
     .where(LEAD.c.id == bindparam("of_lead"))
@@ -218,7 +216,7 @@ def claim_due_messages(
     """Lease up to `limit` due rows (oldest first) to this sender and count the attempt.
 
     Every returned row's `locked_until` is `now + lease`: that value is the claim's token, which
-    the sender passes back to `mark_sent`, `mark_retry`, `mark_failed` and `release` so they
+    the sender passes back to `mark_sent`, `mark_retry` and `mark_failed` so they
     only touch rows it still holds. It is unique to this claim: another sender can only take a
     row once that lease has run out, and then sets a later one.
 
@@ -265,17 +263,6 @@ def mark_failed(*, session: Session, message_id: int, locked_until: datetime, er
     """
     values = {"ids": [message_id], "held_until": locked_until, "why": error[:ERROR_LENGTH]}
     return bool(_rowcount(session.execute(_MARK_FAILED, values)))
-
-
-def release(*, session: Session, message_ids: Sequence[int], locked_until: datetime) -> int:
-    """Hand back claimed rows that were not tried, as if they had never been claimed.
-
-    Only rows still held under the lease `locked_until`; returns how many were handed back.
-    """
-    if not message_ids:
-        return 0
-    values = {"ids": list(message_ids), "held_until": locked_until}
-    return _rowcount(session.execute(_RELEASE, values))
 
 
 def record_card_location(*, session: Session, lead_id: int, channel: str, ts: str) -> None:

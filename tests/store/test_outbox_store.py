@@ -23,7 +23,6 @@ from store.outbox import (
     next_due_at,
     pending_card_post,
     record_card_location,
-    release,
     supersede_pending_updates,
 )
 from tests.factories import make_lead, reread
@@ -168,15 +167,6 @@ def test_a_newer_update_supersedes_the_unsent_ones(session: Session, now: dateti
     assert supersede_pending_updates(session=session, lead_id=lead.id) == 1
 
 
-def test_release_undoes_the_claim(session: Session, now: datetime) -> None:
-    message = queue_message(session=session, channel="C1", message=card("a"), now=now)
-    session.commit()
-    claim(session, now)
-    assert release(session=session, message_ids=[message], locked_until=now + LEASE) == 1
-    [row] = rows(session)
-    assert (row.attempts, row.locked_until, row.status) == (0, None, "pending")
-
-
 def test_outcomes_are_recorded(session: Session, now: datetime) -> None:
     sent, retried, failed = (
         add_outbox_message(
@@ -246,7 +236,6 @@ def test_outcomes_only_land_on_rows_the_sender_still_holds(session: Session, now
         session=session, message_id=message, locked_until=first, at=now, error="x"
     )
     assert not mark_failed(session=session, message_id=message, locked_until=first, error="x")
-    assert release(session=session, message_ids=[message], locked_until=first) == 0
     [row] = rows(session)
     assert (row.status, row.attempts, row.locked_until, row.result_ts, row.last_error) == (
         "pending",
