@@ -2,11 +2,11 @@
 
 Slack waits at most 3 seconds for the answer to a click, a command or an event, and a listener
 runs before that answer goes out (`process_before_response`). So a listener never calls Slack
-itself: it defers the call with `after_ack(context, call)`. The HTTP edge runs the deferred calls
-after the response is sent (Starlette's background task), Socket Mode after the envelope is
-acknowledged. Messages that must survive a restart go through the outbox instead; what is
-deferred here is only what cannot wait for it (a modal's trigger_id lasts 3 seconds) or what
-reports a failure the outbox may share (an incident when the database is down).
+itself: it defers the call with `after_ack(context, call)`. The HTTP edge hands the deferred calls
+to a thread pool once the response is sent (`DeferredRuns`), Socket Mode runs them after the
+envelope is acknowledged. Messages that must survive a restart go through the outbox instead;
+deferred here is only what cannot wait for it (a modal's trigger_id lasts 3 seconds) or what is
+tied to the request (a private reply through its response_url, valid for 30 minutes).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import BoltContext, BoltRequest
@@ -57,18 +58,30 @@ class AfterAck:
 
 
 class DeferredRuns:
-    """How many answered requests still run deferred calls: a shutdown or a test waits for 0."""
+    """Runs answered requests' deferred calls on threads of their own, and counts those running.
 
-    def __init__(self) -> None:
+    Not on the request's own task: uvicorn reads the next request on a keep-alive connection only
+    once the previous one's task has ended, so a deferred call there would hold up the next ack
+    on that connection for as long as Slack takes to answer it.
+    """
+
+    def __init__(self, threads: int = 8) -> None:
         self._busy = 0
         self._changed = threading.Condition()
+        self._pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="leadbot-after-ack")
 
-    def started(self) -> None:
-        """A request with deferred calls has been answered; `finish(deferred)` runs them."""
+    def expect(self) -> None:
+        """Count a request whose deferred calls are about to be submitted, before its answer goes
+        out: whoever has the answer and waits for idle then waits for them too."""
         with self._changed:
             self._busy += 1
 
-    def finish(self, deferred: AfterAck) -> None:
+    def submit(self, deferred: AfterAck) -> None:
+        """Run `deferred` soon on a thread of the pool (once its answer has gone out); it must
+        have been `expect`ed."""
+        self._pool.submit(self._finish, deferred)
+
+    def _finish(self, deferred: AfterAck) -> None:
         try:
             deferred.run()
         finally:
@@ -80,6 +93,10 @@ class DeferredRuns:
         """Block until no deferred call is running or due; False if `timeout` seconds pass."""
         with self._changed:
             return self._changed.wait_for(lambda: self._busy == 0, timeout)
+
+    def shutdown(self) -> None:
+        """Let the deferred calls already submitted finish; then stop the threads."""
+        self._pool.shutdown(wait=True)
 
 
 def after_ack(

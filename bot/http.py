@@ -122,12 +122,15 @@ def _errors(status: int, errors: list[FieldError]) -> JSONResponse:
 REQUEST_THREADS = 4
 
 
-def _lifespan(intake: IntakeQueue) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    intake: IntakeQueue, deferred_runs: DeferredRuns
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
         yield
         intake.stop()  # what is queued is captured and answered before the server exits
+        deferred_runs.shutdown()  # replies owed to Slack requests already answered go out too
 
     return lifespan
 
@@ -147,8 +150,9 @@ def create_http_app(
     intake = IntakeQueue(
         session_factory=session_factory, playbook=playbook, clock=clock, after_commit=after_commit
     )
+    deferred_runs = DeferredRuns()  # Slack calls listeners deferred until after their answer
     api = FastAPIOffline(
-        lifespan=_lifespan(intake),
+        lifespan=_lifespan(intake, deferred_runs),
         title="leadbot",
         version="1",
         description="Lead intake for leadbot: web forms post leads and engagement events here. "
@@ -259,14 +263,14 @@ def create_http_app(
     )
     slack_signature = SignatureVerifier(secret) if secret.strip() else None
 
-    deferred_runs = DeferredRuns()
     api.state.deferred_runs = deferred_runs
 
     def _after_answer(deferred: AfterAck) -> BackgroundTask | None:
         if not deferred:
             return None
-        deferred_runs.started()
-        return BackgroundTask(deferred_runs.finish, deferred)
+        # Handed over once the answer is sent; the calls then run on threads of their own.
+        deferred_runs.expect()
+        return BackgroundTask(deferred_runs.submit, deferred)
 
     @api.post("/slack/events", include_in_schema=False)
     async def slack_events(request: Request) -> Response:

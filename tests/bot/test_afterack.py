@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 import pytest
@@ -44,12 +45,18 @@ def test_a_failing_report_of_a_failure_is_logged_not_raised(
     assert "Could not report a failed call" in caplog.text
 
 
-def test_deferred_runs_counts_until_they_finish() -> None:
+def test_deferred_runs_run_on_their_own_threads_and_are_counted_until_done() -> None:
     runs = DeferredRuns()
-    runs.started()
+    release, threads = threading.Event(), []
+    deferred = AfterAck()
+    deferred.add(lambda: (threads.append(threading.current_thread().name), release.wait(10)), print)
+    runs.expect()
+    runs.submit(deferred)  # returns at once: the caller (the request's task) is not held up
     assert not runs.wait_idle(timeout=0)
-    runs.finish(AfterAck())
-    assert runs.wait_idle(timeout=0)
+    release.set()
+    assert runs.wait_idle(timeout=10)
+    assert threads[0].startswith("leadbot-after-ack")
+    runs.shutdown()
 
 
 class RecordingSocket:

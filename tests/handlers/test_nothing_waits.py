@@ -59,3 +59,17 @@ def test_an_event_is_answered_before_the_home_tab_is_published(harness: Harness)
     harness.settle()
     [call] = harness.fake.calls_to("views.publish")
     assert "Greta Maier" in str(call.args["view"])
+
+
+def test_a_reply_slack_holds_up_does_not_hold_up_the_next_request_on_the_connection(
+    harness: Harness,
+) -> None:
+    lead_id, ts = posted_lead(harness)
+    with harness.fake.hold("response_url"):
+        harness.click_claim(REP, lead_id, ts=ts, settle=False)
+        # The same keep-alive connection: uvicorn reads it again only once the first request's
+        # task has ended, so the reply must not run on that task.
+        second = harness.click_claim("U0REPEMEA2", lead_id, ts=ts, settle=False)
+        assert second.status_code == 200
+    harness.settle()
+    assert len(harness.fake.responses_to("U0REPEMEA2")) == 1
