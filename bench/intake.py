@@ -44,10 +44,10 @@ from pydantic import SecretStr  # noqa: E402
 
 from bench.leads import Kind, LeadRequest, make_requests  # noqa: E402
 from bench.report import DatabaseRun, Phase, render  # noqa: E402
-from bot.demo import example_playbook_text  # noqa: E402
-from bot.playbook import load_playbook  # noqa: E402
-from bot.server import build_server, serving_in_thread  # noqa: E402
-from bot.settings import Settings  # noqa: E402
+from bot.playbook.model import load_playbook  # noqa: E402
+from bot.runtime.demo import example_playbook_text  # noqa: E402
+from bot.runtime.server import build_server, serving_in_thread  # noqa: E402
+from bot.runtime.settings import Settings  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 
 TOKEN = "bench-intake-token"

@@ -38,13 +38,13 @@ from pydantic import SecretStr  # noqa: E402
 
 from bench.intake import DEFAULT_POSTGRES_URL, Skipped, postgres_database  # noqa: E402
 from bench.report import percentile  # noqa: E402
-from bot.demo import example_playbook_text  # noqa: E402
-from bot.fakeslack import FakeSlack  # noqa: E402
-from bot.ids import ActionId, LeadRef  # noqa: E402
-from bot.playbook import Playbook, load_playbook  # noqa: E402
-from bot.server import LeadbotServer, build_server, serving_in_thread  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.slackpayloads import block_action, signed_headers  # noqa: E402
+from bot.playbook.model import Playbook, load_playbook  # noqa: E402
+from bot.runtime.demo import example_playbook_text  # noqa: E402
+from bot.runtime.server import LeadbotServer, build_server, serving_in_thread  # noqa: E402
+from bot.runtime.settings import Settings  # noqa: E402
+from bot.slack.ids import ActionId, LeadRef  # noqa: E402
+from bot.testkit.fakeslack import FakeSlack  # noqa: E402
+from bot.testkit.payloads import block_action, signed_headers  # noqa: E402
 from store.migrate import upgrade  # noqa: E402
 
 TOKEN = "bench-intake-token"

@@ -20,7 +20,7 @@ import threading
 import time
 from typing import Any
 
-from bot.fakeslack import FakeSlack
+from bot.testkit.fakeslack import FakeSlack
 
 CARD_TEXT = re.compile(r"^Sales-ready lead #(\d+):")
 

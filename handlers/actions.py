@@ -4,11 +4,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.afterack import after_ack
-from bot.app import tell_privately, transaction
-from bot.ids import ActionId, LeadRef
-from bot.lifecycle import claim_lead
-from bot.replies import claimed_reply
+from bot.pursuit.lifecycle import claim_lead
+from bot.slack.ids import ActionId, LeadRef
+from bot.slack.replies import claimed_reply
+from handlers.afterack import after_ack
+from handlers.unitofwork import tell_privately, transaction
 
 
 def claim_button(
@@ -24,7 +24,7 @@ def claim_button(
             playbook=context["playbook"],
             now=context["now"],
         )
-    reply = claimed_reply(result, context["playbook"])
+    reply = claimed_reply(result.lead, result.speed_to_lead_seconds, context["playbook"])
     if respond is not None:  # Slack sends a response_url with every click; a malformed one may not
         after_ack(context, lambda: tell_privately(respond, reply.text))
 

@@ -5,11 +5,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.afterack import after_ack
-from bot.app import incident_text, tell_privately, transaction
-from bot.commands import CommandCall, OpenNewLeadModal, run_lead_command
-from bot.ids import ModalOrigin
-from bot.modals import new_lead_modal
+from bot.commands.lead import CommandCall, OpenNewLeadModal, run_lead_command
+from bot.slack.ids import ModalOrigin
+from bot.slack.modals import new_lead_modal
+from handlers.afterack import after_ack
+from handlers.unitofwork import incident_text, tell_privately, transaction
 
 
 def lead_command(

@@ -3,9 +3,9 @@
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.afterack import after_ack
-from bot.app import transaction
-from bot.commands import home_for
+from bot.commands.lead import home_for
+from handlers.afterack import after_ack
+from handlers.unitofwork import transaction
 
 
 def home_opened(context: BoltContext, client: WebClient) -> None:

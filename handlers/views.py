@@ -4,11 +4,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 
-from bot.app import transaction
-from bot.errors import InvalidLead
-from bot.ids import CallbackId
-from bot.modals import modal_errors
-from bot.newlead import capture_from_form
+from bot.core.errors import InvalidLead
+from bot.intake.newlead import capture_from_form
+from bot.slack.ids import CallbackId
+from bot.slack.modals import modal_errors
+from handlers.unitofwork import transaction
 
 
 def new_lead_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:

@@ -110,7 +110,7 @@ def without_retries(client: WebClient) -> WebClient:
     """`client` itself if it never retries a call on its own, else a copy of it that does not.
 
     slack_sdk runs a client's `retry_handlers` inside one API call: `ConnectionErrorRetryHandler`
-    (the default, and what `bot.app.make_web_client` adds) sends the request again after a
+    (the default, and what `bot.runtime.app.make_web_client` adds) sends the request again after a
     connection reset, which may come after Slack already posted the message, so the card would
     appear twice, and no lease covers that hidden second send. The outbox retries by itself, with
     its backoff and the outcome recorded between attempts. The copy leaves the caller's client,

@@ -81,7 +81,7 @@ def get_lead(*, session: Session, lead_id: int, for_update: bool = False) -> Lea
 def find_lead_by_email_key(
     *, session: Session, email_key: str, for_update: bool = False
 ) -> Lead | None:
-    """The lead of the person with this de-duplication key (see bot.scrub.clean_email)."""
+    """The lead of the person with this de-duplication key (see bot.rules.scrub.clean_email)."""
     query = _BY_EMAIL_KEY_LOCKED if for_update else _BY_EMAIL_KEY
     return _lead(session.execute(query, {"email_key": email_key}).first())
 

@@ -50,7 +50,7 @@ class Lead(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(max_length=320)
-    # The de-duplication key: one per person (see bot.scrub.email_identity).
+    # The de-duplication key: one per person (see bot.rules.scrub.email_identity).
     email_key: str = Field(max_length=320, unique=True)
     name: str = Field(default="", max_length=200)
     company: str = Field(default="", max_length=200)

@@ -14,8 +14,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
-from bot.logs import UVICORN_LOGGERS
-from bot.playbook import Playbook, load_playbook
+from bot.playbook.model import Playbook, load_playbook
+from bot.runtime.logs import UVICORN_LOGGERS
 from store.db import create_schema, make_engine, session_factory
 
 REPO = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.stages import Stage
+from bot.core.stages import Stage
 from store.leads import get_lead, insert_lead
 from store.models import Lead
 

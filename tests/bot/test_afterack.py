@@ -12,8 +12,8 @@ from slack_sdk import WebClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
-from bot.afterack import AFTER_ACK, AfterAck, DeferredRuns, SocketModeAfterAck, after_ack
-from bot.fakeslack import FakeSlack
+from bot.testkit.fakeslack import FakeSlack
+from handlers.afterack import AFTER_ACK, AfterAck, DeferredRuns, SocketModeAfterAck, after_ack
 
 
 def test_deferred_calls_run_in_order_and_a_failure_does_not_stop_the_rest() -> None:

@@ -9,9 +9,10 @@ import pytest
 from slack_bolt import BoltContext
 from sqlmodel import select
 
-from bot.app import AlreadyHandled, create_app, handle_error, transaction
-from bot.errors import AlreadyClaimed
-from bot.settings import Settings
+from bot.core.errors import AlreadyClaimed
+from bot.runtime.app import create_app, handle_error
+from bot.runtime.settings import Settings
+from handlers.unitofwork import AlreadyHandled, transaction
 from store.db import session_factory
 from store.models import Lead, SlackDelivery
 from tests.conftest import NOW

@@ -6,10 +6,10 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.cards import lead_card
-from bot.ids import ActionId, LeadRef
-from bot.playbook import Playbook
-from bot.scoring import Reason, Score
+from bot.playbook.model import Playbook
+from bot.rules.scoring import Reason, Score
+from bot.slack.cards import lead_card
+from bot.slack.ids import ActionId, LeadRef
 from store.models import Lead
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -136,7 +136,7 @@ def test_fast_tracked_lead_says_so(playbook: Playbook) -> None:
 
 
 def test_home_tab_lists_whole_lines_and_says_how_many_more(playbook: Playbook) -> None:
-    from bot.home import home_view
+    from bot.slack.home import home_view
 
     leads = [a_lead(id=i, name="N" * 150 + " & Co") for i in range(1, 60)]
     view = home_view(mine=[], unclaimed=leads)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.errors import AlreadyClaimed, LeadNotFound, NotClaimable, NotOnTeam
-from bot.lifecycle import claim_lead
-from bot.stages import Stage
+from bot.core.errors import AlreadyClaimed, LeadNotFound, NotClaimable, NotOnTeam
+from bot.core.stages import Stage
+from bot.pursuit.lifecycle import claim_lead
 from store.db import session_factory, session_scope
 from store.leads import lead_history
 from store.models import Lead, OutboxMessage

@@ -8,11 +8,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import cli
-from bot.fakeslack import FakeSlack
-from bot.playbook import load_playbook
-from bot.server import build_server, serving_in_thread
-from bot.settings import load_settings
+from bot.playbook.model import load_playbook
+from bot.runtime.cli import cli
+from bot.runtime.server import build_server, serving_in_thread
+from bot.runtime.settings import load_settings
+from bot.testkit.fakeslack import FakeSlack
 from store.migrate import upgrade
 from tests.conftest import REPO
 
@@ -164,7 +164,7 @@ def test_check_config_without_a_playbook_says_how_to_get_one(
     assert result.exit_code == 2
     first = result.output.splitlines()[0]
     assert first.startswith("No playbook at playbook.yml:")
-    assert f"cp {REPO / 'bot' / 'playbook.example.yml'} playbook.yml" in result.output
+    assert f"cp {REPO / 'bot' / 'playbook' / 'playbook.example.yml'} playbook.yml" in result.output
     assert "LEADBOT_CONFIG" in result.output
 
 

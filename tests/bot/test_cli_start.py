@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import cli
-from bot.settings import Settings
+from bot.runtime.cli import cli
+from bot.runtime.settings import Settings
 from tests.conftest import REPO
 
 runner = CliRunner()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.countries import country_code
+from bot.playbook.countries import country_code
 
 
 @pytest.mark.parametrize(

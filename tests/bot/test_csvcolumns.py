@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from bot.csvcolumns import (
+from bot.core.errors import LeadbotError
+from bot.intake.capture import LeadIn
+from bot.playbook.csvcolumns import (
     COLUMN_ALIASES,
     CSV_FIELDS,
+    LEAD_FIELDS,
     NAME_PARTS,
     header_key,
     parse_map,
     plan_columns,
 )
-from bot.errors import LeadbotError
-from bot.intake import LeadIn
 
 
 def plan(header: list[str], **columns: str):
@@ -22,6 +23,7 @@ def plan(header: list[str], **columns: str):
 
 def test_csv_fields_are_the_intake_fields_and_the_name_parts() -> None:
     assert set(CSV_FIELDS) == set(LeadIn.model_fields) | set(NAME_PARTS)
+    assert set(LEAD_FIELDS) == set(LeadIn.model_fields)
 
 
 def test_header_key_ignores_case_spaces_and_punctuation() -> None:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.csvimport import ImportSummary, import_text
-from bot.csvtext import decode
-from bot.playbook import Playbook
-from bot.stages import Stage
+from bot.core.stages import Stage
+from bot.intake.csvimport import ImportSummary, import_text
+from bot.intake.csvtext import decode
+from bot.playbook.model import Playbook
 from store.db import session_factory, session_scope
 from store.models import Lead
 from tests.bot import crm_exports

@@ -9,10 +9,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.csvimport import ImportSummary, import_file, import_text
-from bot.errors import LeadbotError
-from bot.playbook import Playbook
-from bot.settings import Settings
+from bot.core.errors import LeadbotError
+from bot.intake.csvimport import ImportSummary, import_file, import_text
+from bot.playbook.model import Playbook
 from store.db import make_engine, session_factory, session_scope
 from store.migrate import upgrade
 from store.models import Lead, LeadEvent, OutboxMessage
@@ -122,9 +121,7 @@ def test_import_file_reads_a_real_file_into_a_migrated_database(tmp_path: Path, 
     upgrade(url)
     path = tmp_path / "leads.csv"
     path.write_text(GOOD, encoding="utf-8")
-    summary = import_file(
-        path=path, settings=Settings(database_url=url), playbook=playbook, source="list", now=NOW
-    )
+    summary = import_file(path=path, database_url=url, playbook=playbook, source="list", now=NOW)
     assert summary.created == 2
 
 
@@ -136,7 +133,7 @@ def test_non_utf8_file_names_the_line(tmp_path: Path, playbook) -> None:
     with pytest.raises(LeadbotError, match="Line 3 of .* is not UTF-8.*--encoding cp1252"):
         import_file(
             path=path,
-            settings=Settings(database_url=url),
+            database_url=url,
             playbook=playbook,
             source="list",
             now=NOW,
@@ -151,9 +148,7 @@ def test_a_source_no_lead_may_carry_is_refused_before_anything_is_read(
     path.write_text(GOOD, encoding="utf-8")
     url = f"sqlite:///{tmp_path / 'leads.db'}"
     with pytest.raises(LeadbotError, match="is not a source"):
-        import_file(
-            path=path, settings=Settings(database_url=url), playbook=playbook, source=source
-        )
+        import_file(path=path, database_url=url, playbook=playbook, source=source)
 
 
 def test_the_source_is_stored_as_the_api_stores_it(tmp_path: Path, playbook) -> None:
@@ -161,9 +156,7 @@ def test_the_source_is_stored_as_the_api_stores_it(tmp_path: Path, playbook) -> 
     upgrade(url)
     path = tmp_path / "leads.csv"
     path.write_text(GOOD, encoding="utf-8")
-    import_file(
-        path=path, settings=Settings(database_url=url), playbook=playbook, source="Trade Show"
-    )
+    import_file(path=path, database_url=url, playbook=playbook, source="Trade Show")
     engine = make_engine(url)
     with session_scope(session_factory(engine)) as session:
         assert set(session.exec(select(Lead.source)).all()) == {"trade_show"}

@@ -6,8 +6,8 @@ import codecs
 
 import pytest
 
-from bot.csvtext import decode, parse_delimiter, sniff_delimiter
-from bot.errors import LeadbotError
+from bot.core.errors import LeadbotError
+from bot.intake.csvtext import decode, parse_delimiter, sniff_delimiter
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,9 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from bot.cli import cli
-from bot.demo import run_demo
-from bot.settings import Settings
+from bot.runtime.cli import cli
+from bot.runtime.demo import run_demo
+from bot.runtime.settings import Settings
 
 
 @pytest.fixture(scope="module")

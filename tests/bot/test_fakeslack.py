@@ -13,7 +13,7 @@ from freezegun import freeze_time
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.fakeslack import FakeSlack
+from bot.testkit.fakeslack import FakeSlack
 
 CARD: list[dict[str, Any]] = [
     {"type": "header", "text": {"type": "plain_text", "text": "New lead: Greta Maier"}},

@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.errors import InvalidLead, LeadNotFound
-from bot.intake import Outcome, capture_lead, parse_lead, record_engagement
-from bot.playbook import Playbook
-from bot.stages import Stage
+from bot.core.errors import InvalidLead, LeadNotFound
+from bot.core.stages import Stage
+from bot.intake.capture import Outcome, capture_lead, parse_lead, record_engagement
+from bot.playbook.model import Playbook
 from store.leads import lead_history
 from store.models import Lead, LeadEvent, OutboxMessage
 from tests.factories import WARM

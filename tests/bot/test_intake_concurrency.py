@@ -8,8 +8,8 @@ from collections.abc import Callable
 from sqlalchemy import Engine
 from sqlmodel import select
 
-from bot.intake import capture_lead, parse_lead, record_engagement
-from bot.playbook import Playbook
+from bot.intake.capture import capture_lead, parse_lead, record_engagement
+from bot.playbook.model import Playbook
 from store.db import session_factory, session_scope
 from store.models import Engagement, Lead, OutboxMessage
 from tests.conftest import NOW

@@ -14,10 +14,10 @@ from sqlalchemy import Engine, event
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
-from bot.intake import Outcome
-from bot.intakequeue import IntakeQueue
-from bot.leadinput import LeadIn, parse_lead
-from bot.playbook import Playbook
+from bot.intake.capture import Outcome
+from bot.intake.leadinput import LeadIn, parse_lead
+from bot.intake.queue import IntakeQueue
+from bot.playbook.model import Playbook
 from store.db import create_schema, make_engine, session_factory, session_scope
 from store.models import Lead, LeadEvent
 from tests.conftest import NOW
@@ -152,7 +152,7 @@ def test_a_waiting_writer_gets_the_lock_between_two_leads(
     engine: Engine, playbook: Playbook, commits: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # As if the outbox worker always waited to record a sent card: every lead commits alone.
-    monkeypatch.setattr("bot.intakequeue.others_wait_to_write", lambda session: True)
+    monkeypatch.setattr("bot.intake.queue.others_wait_to_write", lambda session: True)
     clock, wakes = GatedClock(), []
     intake = queue(engine, playbook, clock, wakes)
     try:

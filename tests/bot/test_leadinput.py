@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from bot.errors import FieldError, InvalidLead
-from bot.intakeschema import event_example, event_schema, lead_example, lead_schema
-from bot.leadinput import employees, parse_event, parse_lead
-from bot.playbook import FitWeights, Playbook
+from bot.core.errors import FieldError, InvalidLead
+from bot.intake.leadinput import employees, parse_event, parse_lead
+from bot.intake.schema import event_example, event_schema, lead_example, lead_schema
+from bot.playbook.model import FitWeights, Playbook
 from tests.conftest import NOW
 
 FIT_QUESTIONS = ("budget", "authority", "timeframe", "compelling_event")

@@ -11,9 +11,9 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from bot.logs import configure_logging
-from bot.server import serving_in_thread
-from bot.settings import Settings
+from bot.runtime.logs import configure_logging
+from bot.runtime.server import serving_in_thread
+from bot.runtime.settings import Settings
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import PlaybookError
-from bot.playbook import Playbook, load_playbook, parse_playbook
+from bot.core.errors import PlaybookError
+from bot.playbook.model import Playbook, load_playbook, parse_playbook
 from tests.conftest import REPO
 
 EXAMPLE = (REPO / "playbook.example.yml").read_text()
@@ -206,7 +206,10 @@ def test_missing_file_shows_the_command_that_copies_the_example(tmp_path: Path) 
         load_playbook(tmp_path / "playbook.yml")
     message = caught.value.user_message
     assert message.startswith(f"No playbook at {tmp_path / 'playbook.yml'}:")
-    assert f"cp {REPO / 'bot' / 'playbook.example.yml'} {tmp_path / 'playbook.yml'}" in message
+    assert (
+        f"cp {REPO / 'bot' / 'playbook' / 'playbook.example.yml'} {tmp_path / 'playbook.yml'}"
+        in message
+    )
     assert "LEADBOT_CONFIG" in message
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.playbook import Playbook, parse_playbook
-from bot.webform_config import RateLimit
+from bot.playbook.forms import RateLimit
+from bot.playbook.model import Playbook, parse_playbook
 from tests.bot.test_playbook import EXAMPLE, line_of, problems
 
 FORM = """

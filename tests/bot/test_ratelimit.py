@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.ratelimit import RateLimiter
-from bot.webform_config import RateLimit
+from bot.intake.ratelimit import RateLimiter
+from bot.playbook.forms import RateLimit
 from tests.conftest import NOW
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.playbook import Playbook, parse_playbook
-from bot.routing import Route, RoutingFacts, route_lead
+from bot.playbook.model import Playbook, parse_playbook
+from bot.rules.routing import Route, RoutingFacts, route_lead
 
 TEAMS = """
 teams:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.errors import InvalidLead
-from bot.playbook import Playbook, Scoring, parse_playbook
-from bot.scoring import (
+from bot.core.errors import InvalidLead
+from bot.playbook.model import Playbook, Scoring, parse_playbook
+from bot.rules.scoring import (
     FitAnswers,
     Reason,
     Score,

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import InvalidLead
-from bot.scrub import (
+from bot.core.errors import InvalidLead
+from bot.rules.scrub import (
     CleanEmail,
     Seniority,
     authority_for,

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 import pytest
 from slack_sdk import WebClient
 
-from bot.errors import SettingsError
-from bot.fakeslack import FakeSlack
-from bot.server import check_bot_token, free_port
+from bot.core.errors import SettingsError
+from bot.runtime.server import check_bot_token, free_port
+from bot.testkit.fakeslack import FakeSlack
 
 
 @pytest.fixture

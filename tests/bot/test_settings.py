@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import SettingsError
-from bot.settings import Settings, load_settings
+from bot.core.errors import SettingsError
+from bot.runtime.settings import Settings, load_settings
 from tests.conftest import REPO
 
 

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.cards import slack_date
-from bot.slacktext import ELLIPSIS, as_seen, escape, fit
+from bot.slack.cards import slack_date
+from bot.slack.text import ELLIPSIS, as_seen, escape, fit
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
 NAMES = {"U0REP0001": "jana", "C0SALES01": "sales"}

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.errors import FieldError
-from bot.webform_pages import error_page, thank_you_page
+from bot.core.errors import FieldError
+from bot.intake.webform_pages import error_page, thank_you_page
 
 
 def test_error_page_lists_fields_in_plain_words_and_escapes_them() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.playbook import Playbook
-from bot.webform_config import WebForm
-from bot.webforms import form_lead
+from bot.intake.webforms import form_lead
+from bot.playbook.forms import WebForm
+from bot.playbook.model import Playbook
 
 FORM = WebForm(
     source="website_contact",

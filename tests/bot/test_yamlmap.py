@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import PlaybookError
-from bot.playbook import load_playbook, parse_playbook
+from bot.core.errors import PlaybookError
+from bot.playbook.model import load_playbook, parse_playbook
 from tests.bot.test_playbook import EXAMPLE, line_of, problems
 
 SECOND_AMER = """\

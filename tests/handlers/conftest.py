@@ -14,15 +14,15 @@ from pydantic import SecretStr
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
-from bot.afterack import DeferredRuns
-from bot.app import create_app, make_web_client
-from bot.fakeslack import FakeSlack
-from bot.http import create_http_app
-from bot.ids import ActionId, LeadRef
-from bot.playbook import Playbook
-from bot.server import serving_in_thread
-from bot.settings import Settings
-from bot.slackpayloads import block_action, event_callback, signed_headers, slash_command
+from bot.playbook.model import Playbook
+from bot.runtime.app import create_app, make_web_client
+from bot.runtime.http import create_http_app
+from bot.runtime.server import serving_in_thread
+from bot.runtime.settings import Settings
+from bot.slack.ids import ActionId, LeadRef
+from bot.testkit.fakeslack import FakeSlack
+from bot.testkit.payloads import block_action, event_callback, signed_headers, slash_command
+from handlers.afterack import DeferredRuns
 from jobs.outbox import DeliveryReport, deliver_outbox
 from store.db import SessionFactory, session_factory
 from tests.conftest import NOW

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from bot.ids import ActionId, LeadRef
-from bot.slackpayloads import block_action
+from bot.slack.ids import ActionId, LeadRef
+from bot.testkit.payloads import block_action
 from store.db import session_scope
 from store.models import Lead
 from tests.handlers.conftest import Harness

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
-from bot.ids import CallbackId
+from bot.slack.ids import CallbackId
 from store.db import session_scope
 from store.models import Lead
 from tests.factories import make_lead

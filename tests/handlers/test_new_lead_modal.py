@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlmodel import select
 
-from bot.ids import BlockId, CallbackId, ModalOrigin
-from bot.slackpayloads import view_submission
+from bot.slack.ids import BlockId, CallbackId, ModalOrigin
+from bot.testkit.payloads import view_submission
 from store.db import session_scope
 from store.models import Lead, OutboxMessage
 from tests.handlers.conftest import Harness

@@ -7,8 +7,8 @@ import time
 import pytest
 from sqlmodel import select
 
-from bot.http import MAX_SLACK_BODY
-from bot.slackpayloads import slash_command
+from bot.runtime.http import MAX_SLACK_BODY
+from bot.testkit.payloads import slash_command
 from store.db import session_scope
 from store.models import Lead
 from tests.factories import make_lead

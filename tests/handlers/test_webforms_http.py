@@ -12,9 +12,9 @@ import httpx
 import pytest
 from sqlmodel import select
 
-from bot.playbook import Playbook
-from bot.webform_config import WebForm
-from bot.webforms import MAX_BODY, MAX_FIELDS
+from bot.intake.webforms import MAX_BODY, MAX_FIELDS
+from bot.playbook.forms import WebForm
+from bot.playbook.model import Playbook
 from store.db import session_scope
 from store.models import Lead
 from tests.conftest import REPO
@@ -100,7 +100,7 @@ def test_unknown_form_is_404(harness: Harness) -> None:
 def test_filled_honeypot_looks_accepted_but_stores_nothing(
     harness: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level(logging.INFO, logger="bot.webforms"):
+    with caplog.at_level(logging.INFO, logger="bot.intake.webforms"):
         answer = post(harness, "contact-sales", {**HOT, "website": "http://spam.example"})
     assert answer.status_code == 303
     assert answer.headers["location"] == THANKS

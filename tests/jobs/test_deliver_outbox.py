@@ -18,9 +18,9 @@ from slack_sdk.http_retry.builtin_interval_calculators import FixedValueRetryInt
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from bot.fakeslack import FakeSlack
-from bot.outbox import queue_card, queue_card_update, queue_message
-from bot.slacktext import Message
+from bot.slack.outbox import queue_card, queue_card_update, queue_message
+from bot.slack.text import Message
+from bot.testkit.fakeslack import FakeSlack
 from jobs.outbox import DeliveryReport, deliver_outbox, next_due_in, send_budget
 from store.db import session_factory, session_scope
 from store.models import Lead, OutboxMessage
@@ -231,7 +231,7 @@ def test_an_unreachable_slack_is_retried(engine: Engine, session: Session) -> No
     with socket.socket() as probe:  # a port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    # As bot.app.make_web_client builds it; the outbox sends with a copy without the handler.
+    # As bot.runtime.app.make_web_client builds it; the outbox sends with a copy without it.
     offline = WebClient(
         token="xoxb-test",
         base_url=f"http://127.0.0.1:{port}/api/",

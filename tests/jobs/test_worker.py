@@ -13,9 +13,9 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.fakeslack import FakeSlack
-from bot.outbox import queue_card
-from bot.slacktext import Message
+from bot.slack.outbox import queue_card
+from bot.slack.text import Message
+from bot.testkit.fakeslack import FakeSlack
 from jobs.worker import OutboxWorker, slack_answers
 from store.db import SessionFactory, session_factory
 from tests.conftest import NOW

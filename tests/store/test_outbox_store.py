@@ -7,9 +7,9 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from bot import outbox as bot_outbox
-from bot.outbox import queue_card, queue_card_update, queue_message
-from bot.slacktext import Message
+from bot.slack import outbox as bot_outbox
+from bot.slack.outbox import queue_card, queue_card_update, queue_message
+from bot.slack.text import Message
 from store import outbox as store_outbox
 from store.models import OutboxMessage
 from store.outbox import (

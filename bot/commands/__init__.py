@@ -1,0 +1,1 @@
+"""The `/lead` command: its subcommands as a table."""

@@ -1,0 +1,1 @@
+"""What every part shares: stages, errors users read, the clock, capped HTTP bodies."""

@@ -1,0 +1,1 @@
+"""Getting leads in: the API, web forms, CSV import, the Slack modal."""

@@ -1,0 +1,402 @@
+"""The playbook: one YAML file that describes a team's whole lead process (LEADBOT_CONFIG)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
+
+from bot.core.errors import ConfigProblem, PlaybookError
+from bot.core.stages import Stage
+from bot.playbook.check import (
+    document_problem,
+    dotted,
+    field_problems,
+    read_playbook_text,
+    yaml_problem,
+)
+from bot.playbook.countries import country_code
+from bot.playbook.csvcolumns import field_for, known_fields
+from bot.playbook.fields import (
+    CLOCK,
+    ROUTABLE_FIELDS,
+    ChannelId,
+    CountryText,
+    DurationField,
+    UserId,
+    country_text,
+    option_key,
+)
+from bot.playbook.forms import FormKey, WebForm, form_problems
+from bot.playbook.yamlmap import load_yaml_with_lines
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Team(Strict):
+    name: str = Field(min_length=1)
+    channel: ChannelId
+    manager: UserId
+    reps: list[UserId] = Field(default_factory=list)
+
+    def members(self) -> frozenset[str]:
+        """Everyone who may claim this team's leads."""
+        return frozenset([self.manager, *self.reps])
+
+
+class SegmentBand(Strict):
+    name: str = Field(min_length=1)
+    min: int = Field(default=0, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+
+class SizeRange(Strict):
+    min: int | None = Field(default=None, ge=0)
+    max: int | None = Field(default=None, ge=0)
+
+
+def _condition_shape(value: Any) -> str:
+    return "SizeRange" if isinstance(value, dict | SizeRange) else "list[str]"
+
+
+# The shape is chosen by the value, so a mistake is reported once, for the shape meant.
+Condition = Annotated[
+    Annotated[list[str], Tag("list[str]")] | Annotated[SizeRange, Tag("SizeRange")],
+    Discriminator(_condition_shape),
+]
+
+
+def _as_values(key: str, value: Any) -> Any:
+    """`country: DE` and `size_band: [42]` both mean a list of strings.
+
+    A YAML 1.1 boolean stays one, to be refused with a hint: `yes` would never match "yes".
+    """
+    if key == "country":
+        value = [country_text(v) for v in value] if isinstance(value, list) else country_text(value)
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return [str(value)]
+    if isinstance(value, list):
+        return [
+            str(v) if isinstance(v, int | float) and not isinstance(v, bool) else v for v in value
+        ]
+    return value
+
+
+class RoutingRule(Strict):
+    team: str
+    when: dict[str, Condition] = Field(default_factory=dict)
+
+    @field_validator("when", mode="before")
+    @classmethod
+    def _scalars_become_lists(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: _as_values(k, v) for k, v in value.items()}
+        return value
+
+
+class Routing(Strict):
+    rules: list[RoutingRule] = Field(default_factory=list)
+    default_team: str
+
+
+class SizePoints(Strict):
+    min: int = Field(ge=0)
+    points: float
+
+
+Options = dict[str, float]
+
+
+def _normalise_options(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {option_key(k): v for k, v in value.items()}
+    return value
+
+
+NormalisedOptions = Annotated[Options, BeforeValidator(_normalise_options)]
+
+
+class FitWeights(Strict):
+    budget: NormalisedOptions = Field(default_factory=dict)
+    authority: NormalisedOptions = Field(default_factory=dict)
+    timeframe: NormalisedOptions = Field(default_factory=dict)
+    compelling_event: NormalisedOptions = Field(default_factory=dict)
+    company_size: list[SizePoints] = Field(default_factory=list)
+
+
+class Scoring(Strict):
+    threshold: float
+    engagement_half_life_days: float = Field(default=14, gt=0)
+    fit: FitWeights = Field(default_factory=FitWeights)
+    engagement: NormalisedOptions = Field(default_factory=dict)
+
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WORKWEEK: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+
+
+class BusinessHours(Strict):
+    timezone: str = "UTC"
+    days: list[Weekday] = Field(default_factory=lambda: list(WORKWEEK))
+    start: str = "09:00"
+    end: str = "17:00"
+    holidays: str | list[str] | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"'{value}' is not a time zone (use a name like Europe/Berlin)"
+            ) from None
+        return value
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        if not CLOCK.match(value):
+            raise ValueError(f"'{value}' is not a time of day; write it as HH:MM, like 09:00")
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+class StageRule(Strict):
+    owner: Literal["marketing", "team", "rep", "manager"]
+    max: DurationField | None = None
+    next_step: str = ""
+
+
+class Reasons(Strict):
+    disqualify: list[str] = Field(default_factory=lambda: ["no budget", "no need", "spam"])
+    recycle: list[str] = Field(default_factory=lambda: ["not now", "no response"])
+    lost: list[str] = Field(default_factory=lambda: ["price", "chose competitor", "no decision"])
+
+
+class Digest(Strict):
+    channel: ChannelId
+    schedule: str = "mon 08:00"
+
+
+class Plan(Strict):
+    qualified_per_week: int = Field(ge=0)
+
+
+class Playbook(Strict):
+    """A validated playbook. Build it with `load_playbook` to get line-numbered errors."""
+
+    company: str = "Your company"
+    admins: list[UserId] = Field(default_factory=list)
+    teams: dict[str, Team] = Field(min_length=1)
+    regions: dict[str, list[CountryText]] = Field(default_factory=dict)
+    segments: list[SegmentBand] = Field(default_factory=list)
+    routing: Routing
+    scoring: Scoring
+    custom_fields: list[str] = Field(default_factory=list)
+    #: CSV header -> lead field or custom field, for columns `leadbot import` cannot guess.
+    csv_columns: dict[str, str] = Field(default_factory=dict)
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    stages: dict[Stage, StageRule] = Field(default_factory=dict)
+    contact_attempts: int = Field(default=6, ge=1)
+    reasons: Reasons = Field(default_factory=Reasons)
+    digest: Digest | None = None
+    plan: Plan | None = None
+    forms: dict[FormKey, WebForm] = Field(default_factory=dict)
+
+    def team(self, key: str) -> Team:
+        return self.teams[key]
+
+    def next_step(self, stage: Stage) -> str:
+        rule = self.stages.get(stage)
+        return rule.next_step if rule else ""
+
+    def region_of(self, country: str | None) -> str | None:
+        """The first playbook region listing this ISO country code."""
+        if not country:
+            return None
+        for name, members in self.regions.items():
+            if country in {country_code(m) for m in members}:
+                return name
+        return None
+
+    def segment_of(self, company_size: int | None) -> str | None:
+        if company_size is None:
+            return None
+        for band in self.segments:
+            if company_size >= band.min and (band.max is None or company_size <= band.max):
+                return band.name
+        return None
+
+    def can_claim(self, team_key: str, user_id: str) -> bool:
+        """Only the owning team's reps and its manager claim its leads."""
+        return user_id in self.teams[team_key].members()
+
+
+Problem = tuple[tuple[str | int, ...], str]
+_RULE = TypeAdapter(RoutingRule)
+_FORM = TypeAdapter(WebForm)
+
+
+def _mapping(value: object) -> dict[Any, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _defined(data: dict[str, Any], section: str) -> list[str] | None:
+    """The names a section defines, read from the raw data: a section with a mistake in it still
+    defines them. None when the section has the wrong shape (its own error says so)."""
+    value = data.get(section, {})
+    if isinstance(value, dict):
+        names = list(value)
+    elif isinstance(value, list) and section in ("segments", "custom_fields"):
+        names = [v.get("name") if isinstance(v, dict) else v for v in value]
+    else:
+        return None
+    return [name for name in names if isinstance(name, str)]
+
+
+def _cross_check(data: dict[str, Any]) -> list[Problem]:
+    """Mistakes that span sections: names used in one place and defined in another.
+
+    Runs on the raw data beside the field checks, so one run reports both.
+    """
+    problems: list[Problem] = []
+    teams = _defined(data, "teams")
+    known_teams = ", ".join(teams or ())
+    routing = _mapping(data.get("routing"))
+    default_team = routing.get("default_team")
+    if teams is not None and isinstance(default_team, str) and default_team not in teams:
+        problems.append(
+            (
+                ("routing", "default_team"),
+                f"default_team '{default_team}' is not a team (teams: {known_teams})",
+            )
+        )
+    rules = routing.get("rules", [])
+    for i, raw in enumerate(rules if isinstance(rules, list) else []):
+        at: tuple[str | int, ...] = ("routing", "rules", i)
+        team = _mapping(raw).get("team")
+        if teams is not None and isinstance(team, str) and team not in teams:
+            problems.append(((*at, "team"), f"team '{team}' is not a team (teams: {known_teams})"))
+        try:
+            rule = _RULE.validate_python(raw)
+        except ValidationError:
+            continue  # its field errors are reported; its team was checked above
+        problems += _condition_problems(rule, at, data)
+    for region, members in _mapping(data.get("regions")).items():
+        for j, member in enumerate(members if isinstance(members, list) else []):
+            member = country_text(member)
+            if isinstance(member, str) and country_code(member) is None:
+                problems.append((("regions", region, j), f"'{member}' is not a country"))
+    problems.extend(_form_problems(data))
+    problems.extend(_csv_column_problems(data))
+    return problems
+
+
+def _csv_column_problems(data: dict[str, Any]) -> list[Problem]:
+    """csv_columns must name a lead field or one of the custom fields."""
+    custom = _defined(data, "custom_fields") or []
+    return [
+        (
+            ("csv_columns", str(header)),
+            f"'{target}' is no lead field (fields: {known_fields(custom)})",
+        )
+        for header, target in _mapping(data.get("csv_columns")).items()
+        if isinstance(target, str) and field_for(target, custom) is None
+    ]
+
+
+def _form_problems(data: dict[str, Any]) -> list[Problem]:
+    """The cross-checks of every form that is valid on its own (the rest report field errors)."""
+    forms: dict[str, WebForm] = {}
+    for key, raw in _mapping(data.get("forms")).items():
+        try:
+            forms[str(key)] = _FORM.validate_python(raw)
+        except ValidationError:
+            continue
+    return form_problems(forms=forms, custom_fields=_defined(data, "custom_fields") or [])
+
+
+def _condition_problems(
+    rule: RoutingRule, at: tuple[str | int, ...], data: dict[str, Any]
+) -> list[Problem]:
+    """A routing rule's conditions: fields routing knows, and regions and segments defined."""
+    problems: list[Problem] = []
+    custom = _defined(data, "custom_fields")
+    routable = None if custom is None else ROUTABLE_FIELDS | set(custom)
+    defined = {"region": _defined(data, "regions"), "segment": _defined(data, "segments")}
+    for key, condition in rule.when.items():
+        where = (*at, "when", key)
+        if routable is not None and key not in routable:
+            problems.append(
+                (
+                    where,
+                    f"'{key}' is no lead field routing can test "
+                    f"(known: {', '.join(sorted(routable))}; add custom ones to custom_fields)",
+                )
+            )
+        elif key == "company_size" and not isinstance(condition, SizeRange):
+            problems.append((where, "company_size takes a range like {min: 200, max: 999}"))
+        elif key != "company_size" and isinstance(condition, SizeRange):
+            problems.append((where, f"'{key}' takes a list of values, not a range"))
+        elif isinstance(condition, list) and (names := defined.get(key)) is not None:
+            plural = "regions" if key == "region" else "segments"
+            problems += [
+                (where, f"{key} '{value}' is not defined under {plural}")
+                for value in condition
+                if value not in names
+            ]
+        elif key == "country" and isinstance(condition, list):
+            problems += [
+                (where, f"'{value}' is not a country")
+                for value in condition
+                if country_code(value) is None
+            ]
+    return problems
+
+
+def parse_playbook(text: str, source: str = "playbook") -> Playbook:
+    """Validate playbook YAML text; raise PlaybookError naming every mistake with its line."""
+    try:
+        loaded = load_yaml_with_lines(text)
+    except yaml.YAMLError as exc:
+        raise PlaybookError(source, [yaml_problem(exc, text)]) from None
+    shape = document_problem(loaded, text)
+    if shape is not None:
+        raise PlaybookError(source, [shape])
+    found = list(loaded.duplicates)
+    book = None
+    try:
+        book = Playbook.model_validate(loaded.data)
+    except ValidationError as exc:
+        found += field_problems(exc, loaded.lines)
+    found += [
+        ConfigProblem(loaded.lines.line_of(path), dotted(path), message)
+        for path, message in _cross_check(loaded.data)
+    ]
+    if found or book is None:
+        raise PlaybookError(source, sorted(found, key=lambda p: p.line))
+    return book
+
+
+def load_playbook(path: Path) -> Playbook:
+    """Read and validate the playbook file at `path`."""
+    return parse_playbook(read_playbook_text(path), source=str(path))

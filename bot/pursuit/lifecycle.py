@@ -1,0 +1,150 @@
+"""Stage changes: the one place a lead's stage moves, each move an event in its history."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.core.errors import AlreadyClaimed, LeadNotFound, NotClaimable, NotOnTeam
+from bot.core.stages import CLOSED_STAGES, Stage, stage_name
+from bot.playbook.model import Playbook
+from bot.rules.routing import Route, RoutingFacts, route_lead
+from bot.slack.cards import lead_card
+from bot.slack.outbox import queue_card, queue_card_update
+from store.leads import add_event, get_lead, save_lead
+from store.models import Lead
+
+
+class EventKind:
+    """The `kind` of history events (strings in the database, stable for reports)."""
+
+    CAPTURED = "captured"
+    MERGED = "merged"
+    SCORED = "scored"
+    ENGAGED = "engaged"
+    STAGE_CHANGED = "stage_changed"
+    ROUTED = "routed"
+    CLAIMED = "claimed"
+
+
+def move_stage(
+    *, session: Session, lead: Lead, to: Stage, actor: str, now: datetime, reason: str = ""
+) -> None:
+    """Set the lead's stage and record the move; the caller stores the lead (`save_lead`)."""
+    assert lead.id is not None
+    from_stage = lead.stage
+    lead.stage = to
+    lead.stage_entered_at = now
+    lead.updated_at = now
+    add_event(
+        session=session,
+        lead_id=lead.id,
+        at=now,
+        kind=EventKind.STAGE_CHANGED,
+        actor=actor,
+        from_stage=from_stage,
+        to_stage=to,
+        reason=reason,
+    )
+
+
+def routing_facts(lead: Lead) -> RoutingFacts:
+    return RoutingFacts(
+        country=lead.country,
+        company_size=lead.company_size,
+        source=lead.source,
+        custom={k: str(v) for k, v in lead.custom.items()},
+    )
+
+
+def hand_to_sales(
+    *, session: Session, lead: Lead, playbook: Playbook, actor: str, now: datetime, reason: str
+) -> Route:
+    """Make the lead sales-ready, route it and queue its card; the caller stores the lead."""
+    assert lead.id is not None
+    route = route_lead(routing_facts(lead), playbook)
+    team = playbook.team(route.team)
+    lead.team = route.team
+    lead.sales_ready_at = now
+    move_stage(
+        session=session, lead=lead, to=Stage.SALES_READY, actor=actor, now=now, reason=reason
+    )
+    add_event(
+        session=session,
+        lead_id=lead.id,
+        at=now,
+        kind=EventKind.ROUTED,
+        actor="leadbot",
+        data={"team": route.team, "channel": team.channel, "rule": route.explain(playbook)},
+    )
+    queue_card(
+        session=session,
+        lead_id=lead.id,
+        channel=team.channel,
+        message=lead_card(lead, playbook=playbook, now=now),
+        now=now,
+    )
+    return route
+
+
+def refresh_card(*, session: Session, lead: Lead, playbook: Playbook, now: datetime) -> None:
+    """Queue an in-place update of the lead's card, if it has one (or one is on its way)."""
+    assert lead.id is not None
+    if lead.team is None or lead.sales_ready_at is None:
+        return
+    queue_card_update(
+        session=session,
+        lead_id=lead.id,
+        message=lead_card(lead, playbook=playbook, now=now),
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    lead: Lead
+    speed_to_lead_seconds: float
+
+
+def claim_lead(
+    *, session: Session, lead_id: int, user_id: str, playbook: Playbook, now: datetime
+) -> ClaimResult:
+    """Make `user_id` the owner of a sales-ready lead; exactly one of many clickers wins."""
+    lead = get_lead(session=session, lead_id=lead_id, for_update=True)
+    if lead is None:
+        raise LeadNotFound(lead_id)
+    if lead.owner_id is not None:
+        raise AlreadyClaimed(lead_id, lead.owner_id)
+    if lead.stage != Stage.SALES_READY or lead.team is None:
+        raise NotClaimable(_not_claimable_sentence(lead))
+    if not playbook.can_claim(lead.team, user_id):
+        raise NotOnTeam(lead_id, playbook.team(lead.team).name)
+    # The row is locked (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), so the checks
+    # above still hold: of many simultaneous clickers exactly one gets here first.
+    waited = (now - lead.sales_ready_at).total_seconds() if lead.sales_ready_at else 0.0
+    lead.owner_id = user_id
+    lead.claimed_at = now
+    move_stage(
+        session=session, lead=lead, to=Stage.WORKING, actor=user_id, now=now, reason="claimed"
+    )
+    add_event(
+        session=session,
+        lead_id=lead_id,
+        at=now,
+        kind=EventKind.CLAIMED,
+        actor=user_id,
+        data={"speed_to_lead_seconds": waited},
+    )
+    save_lead(session=session, lead=lead)
+    refresh_card(session=session, lead=lead, playbook=playbook, now=now)
+    return ClaimResult(lead=lead, speed_to_lead_seconds=waited)
+
+
+def _not_claimable_sentence(lead: Lead) -> str:
+    if lead.stage in CLOSED_STAGES:
+        return f"Lead #{lead.id} is closed ({stage_name(lead.stage)})."
+    if lead.stage in (Stage.NEW, Stage.NURTURE):
+        return f"Lead #{lead.id} is with marketing (nurture) and not ready for sales yet."
+    return f"Lead #{lead.id} is in stage {lead.stage} and cannot be claimed."

@@ -1,0 +1,1 @@
+"""Qualification and distribution rules: scoring, routing, scrubbing."""

@@ -1,0 +1,1 @@
+"""Running leadbot: settings, the app factories, the HTTP server, the CLI, the demo."""

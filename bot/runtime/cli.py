@@ -1,0 +1,173 @@
+"""The `leadbot` command line."""
+
+from __future__ import annotations
+
+import sys
+from importlib.metadata import version as installed_version
+from pathlib import Path
+
+import typer
+
+from bot.core.errors import LeadbotError, SettingsError
+from bot.playbook.model import Playbook, load_playbook
+from bot.runtime.settings import Settings, load_settings
+
+cli = typer.Typer(
+    help="leadbot: runs your team's lead hand-off in Slack.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        typer.echo(f"leadbot {installed_version('leadbot')}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the version."
+    ),
+) -> None:
+    """leadbot: runs your team's lead hand-off in Slack."""
+
+
+def _fail(error: LeadbotError) -> None:
+    typer.echo(error.user_message, err=True)
+    raise typer.Exit(code=2)
+
+
+def _settings_and_playbook() -> tuple[Settings, Playbook]:
+    try:
+        settings = load_settings()
+        return settings, load_playbook(settings.leadbot_config)
+    except LeadbotError as error:
+        _fail(error)
+        raise  # unreachable: _fail exits
+
+
+@cli.command("check-config")
+def check_config(
+    path: Path | None = typer.Argument(None, help="Playbook file (default: LEADBOT_CONFIG)."),
+) -> None:
+    """Validate the playbook and name every mistake with its line."""
+    if path is None:
+        try:
+            path = load_settings().leadbot_config
+        except SettingsError as error:
+            _fail(error)
+            return
+    try:
+        book = load_playbook(path)
+    except LeadbotError as error:
+        _fail(error)
+        return
+    reps = sum(len(t.reps) for t in book.teams.values())
+    typer.echo(
+        f"{path}: OK — {len(book.teams)} teams, {reps} reps, "
+        f"{len(book.routing.rules)} routing rules, sales-ready at {book.scoring.threshold:g}."
+    )
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Create or migrate the database schema (DATABASE_URL) to the current version."""
+    from store.migrate import upgrade
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        _fail(error)
+        return
+    upgrade(settings.database_url)
+    typer.echo("Database is up to date.")
+
+
+@cli.command("serve")
+def serve(
+    port: int = typer.Option(3000, help="HTTP port."),
+    host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
+) -> None:
+    """Serve Slack (/slack/events), the intake API (/api/leads, /api/events) and /healthz."""
+    from bot.runtime.logs import configure_logging
+    from bot.runtime.server import build_server, check_bot_token, run_server
+
+    settings, book = _settings_and_playbook()
+    configure_logging(settings)
+    try:
+        server = build_server(settings, book)
+        check_bot_token(server.bolt.client)
+    except LeadbotError as error:
+        _fail(error)
+        return
+    run_server(server, host=host, port=port)
+
+
+@cli.command("import")
+def import_csv(
+    file: Path = typer.Argument(..., help="CSV file with a header row; 'email' is required."),
+    source: str = typer.Option("list", help="Source kept on new leads: list, event, booth…"),
+    columns: list[str] = typer.Option(
+        [], "--map", help="COLUMN=FIELD: read a column into a lead or custom field (repeatable)."
+    ),
+    delimiter: str | None = typer.Option(
+        None, help="Column separator: , ; | or tab (default: read from the header line)."
+    ),
+    encoding: str | None = typer.Option(
+        None, help="The file's encoding when it is not UTF-8 and has no BOM, like cp1252."
+    ),
+) -> None:
+    """Import leads from a CSV file or CRM export: rows all-or-nothing, re-runs change nothing."""
+    from bot.intake.csvimport import import_file
+    from bot.playbook.csvcolumns import parse_map
+
+    settings, book = _settings_and_playbook()
+    try:
+        summary = import_file(
+            path=file,
+            database_url=settings.database_url,
+            playbook=book,
+            source=source,
+            columns=parse_map(columns),
+            delimiter=delimiter,
+            encoding=encoding,
+        )
+    except LeadbotError as error:
+        _fail(error)
+        return
+    typer.echo(summary.render())
+    if summary.rejected:
+        raise typer.Exit(code=1)
+
+
+@cli.command("demo")
+def demo() -> None:
+    """Watch the hand-off happen against a local Slack stand-in (no Slack account needed)."""
+    from bot.runtime.demo import run_demo
+
+    run_demo(out=sys.stdout)
+
+
+@cli.command("init")
+def init() -> None:
+    """Start here: write playbook.yml (the example) and a commented .env; never overwrites."""
+    from bot.runtime.starter import write_starter_files
+
+    files = write_starter_files(Path.cwd())
+    for file in files:
+        if file.written:
+            typer.echo(f"wrote {file.path.name}: {file.next_step}")
+        else:
+            typer.echo(f"{file.path.name} already exists: left as it is")
+    if not any(file.written for file in files):
+        raise typer.Exit(code=1)
+    typer.echo("Next: `leadbot check-config`, then `leadbot db upgrade` and `leadbot serve`.")
+
+
+def main() -> None:
+    cli()

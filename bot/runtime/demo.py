@@ -1,0 +1,256 @@
+"""`leadbot demo`: the whole hand-off against a local Slack stand-in, with a transcript."""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import time
+from datetime import UTC, datetime
+from difflib import SequenceMatcher
+from pathlib import Path
+from typing import Any, TextIO
+
+import httpx
+from pydantic import SecretStr
+
+from bot.playbook.model import Playbook, load_playbook
+from bot.runtime.server import LeadbotServer, build_server, serving_in_thread
+from bot.runtime.settings import Settings
+from bot.runtime.starter import example_playbook_text
+from bot.slack.ids import ActionId, LeadRef
+from bot.testkit.fakeslack import FakeSlack
+from bot.testkit.payloads import block_action, signed_headers
+from store.db import session_factory, session_scope
+from store.migrate import upgrade
+from store.outbox import OutboxStatus, count_by_status
+
+INTAKE_TOKEN = "demo-intake-token"
+SIGNING_SECRET = "demo-signing-secret"
+
+#: What a browser sends from the README's HTML form (urlencoded; the honeypot left empty).
+WEB_FORM_POST = {
+    "first_name": "Lucía",
+    "last_name": "Fernández",
+    "email": "lucia.fernandez@zephyr-retail.es",
+    "company": "Zephyr Retail",
+    "title": "Marketing Manager",
+    "employees": "1.200",
+    "website": "",
+}
+SAMPLE_LEADS: list[tuple[str, dict[str, Any]]] = [
+    (
+        "A hot enterprise lead from a web form",
+        {
+            "email": "Greta.Maier@bigcorp-industries.de",
+            "name": "Greta Maier",
+            "company": "BigCorp Industries",
+            "title": "VP Operations",
+            "country": "Germany",
+            "company_size": 5200,
+            "budget": "approved",
+            "timeframe": "this quarter",
+            "compelling_event": "Contract with the current vendor ends in March",
+        },
+    ),
+    (
+        "A mid-market lead below the threshold: marketing nurtures it",
+        {
+            "email": "tom.hughes@brightlabs.co.uk",
+            "name": "Tom Hughes",
+            "company": "Bright Labs",
+            "title": "Head of Analytics",
+            "country": "GB",
+            "company_size": 300,
+            "budget": "planned",
+            "timeframe": "this half",
+        },
+    ),
+    (
+        "A name that tries to ping the whole channel (escaped, pings nobody)",
+        {
+            "email": "mallory@north-analytics.com",
+            "name": "<!channel> <https://evil.example|click>",
+            "company": "North & Co",
+            "title": "CEO",
+            "country": "US",
+            "company_size": 80,
+            "budget": "approved",
+            "timeframe": "this quarter",
+        },
+    ),
+    (
+        "Marketing fast-tracks a booth conversation",
+        {
+            "email": "ana.lima@solarfarm.com.br",
+            "name": "Ana Lima",
+            "company": "SolarFarm",
+            "title": "Head of IT",
+            "country": "Brazil",
+            "company_size": 150,
+            "source": "event",
+            "fast_track": True,
+        },
+    ),
+    ("A throw-away address is rejected", {"email": "someone@mailinator.com", "name": "Someone"}),
+    (
+        "The same person again, with a phone number: merged into lead #1, card updated",
+        {"email": "greta.maier+webinar@BIGCORP-industries.de", "phone": "+49 89 1234567"},
+    ),
+]
+
+
+def demo_settings(directory: Path, slack_url: str) -> Settings:
+    """The demo's own settings; a .env in the working directory is not the demo's business."""
+    return Settings(
+        _env_file=None,
+        slack_bot_token=SecretStr("xoxb-demo"),
+        slack_signing_secret=SecretStr(SIGNING_SECRET),
+        slack_api_url=slack_url,
+        database_url=f"sqlite:///{directory / 'demo.db'}",
+        leadbot_config=directory / "playbook.yml",
+        leadbot_intake_token=SecretStr(INTAKE_TOKEN),
+    )
+
+
+def demo_names(playbook: Playbook) -> dict[str, str]:
+    """Names for the playbook's channel and user IDs, as a workspace would show them."""
+    names: dict[str, str] = {}
+    for team in playbook.teams.values():
+        slug = re.sub(r"[^a-z0-9]+", "-", team.name.lower()).strip("-")
+        names[team.channel] = slug
+        names[team.manager] = f"{slug}-manager"
+        for number, rep in enumerate(team.reps, 1):
+            names[rep] = f"{slug}-rep" if len(team.reps) == 1 else f"{slug}-rep-{number}"
+    return names
+
+
+def click(
+    http: httpx.Client, *, user_id: str, lead_id: int, channel: str, ts: str, response_url: str
+) -> httpx.Response:
+    """A rep clicks Claim: a block_actions request, signed as Slack signs it."""
+    body, content_type = block_action(
+        user_id=user_id,
+        action_id=ActionId.CLAIM,
+        value=LeadRef(lead_id=lead_id).model_dump_json(),
+        channel=channel,
+        message_ts=ts,
+        response_url=response_url,
+    )
+    headers = signed_headers(SIGNING_SECRET, body, int(time.time()), content_type)
+    return http.post("/slack/events", content=body, headers=headers)
+
+
+def run_demo(out: TextIO) -> None:
+    """Print, step by step, what each channel shows while sample leads flow through."""
+    say = lambda text="": print(text, file=out, flush=True)  # noqa: E731
+    with tempfile.TemporaryDirectory(prefix="leadbot-demo-") as tmp, FakeSlack() as fake:
+        directory = Path(tmp)
+        (directory / "playbook.yml").write_text(example_playbook_text(), encoding="utf-8")
+        settings = demo_settings(directory, fake.url)
+        playbook: Playbook = load_playbook(settings.leadbot_config)
+        names = demo_names(playbook)
+        # Slack shows each reader dates in their own time zone: here, this computer's.
+        local = datetime.now(UTC).astimezone().tzinfo or UTC
+
+        def seen(channels: list[str], first_lines: int | None = None) -> str:
+            return fake.transcript(channels, names=names, tz=local, first_lines=first_lines)
+
+        upgrade(settings.database_url)
+        server = build_server(settings, playbook)
+        server.worker.start()
+        with (
+            serving_in_thread(server.api) as base,
+            httpx.Client(
+                base_url=base, headers={"Authorization": f"Bearer {INTAKE_TOKEN}"}, timeout=10
+            ) as http,
+        ):
+            say(f"leadbot demo: the real server at {base} with the example playbook, a throw-away")
+            say("SQLite database and a stand-in for Slack on this computer (no Slack account).\n")
+            say("== 1. Web forms post leads to POST /api/leads (answers: HTTP status, JSON)")
+            ids: dict[str, int] = {}
+            for title, lead in SAMPLE_LEADS:
+                answer = http.post("/api/leads", json=lead)
+                say(f"- {title}\n    {answer.status_code} {answer.text}")
+                if answer.status_code in (200, 201):
+                    ids[lead["email"]] = answer.json()["id"]
+            say("- A plain HTML form on the website posts to /f/contact-sales (no token; nurtured)")
+            answer = httpx.post(f"{base}/f/contact-sales", data=WEB_FORM_POST, timeout=10)
+            say(f"    {answer.status_code} -> {answer.headers.get('location')}")
+            say("\n== 2. Tom requests a demo (POST /api/events): his score crosses the threshold")
+            answer = http.post(
+                "/api/events", json={"email": "tom.hughes@brightlabs.co.uk", "type": "demo_request"}
+            )
+            say(f"    {answer.status_code} {answer.text}")
+            settle(server)
+
+            team = playbook.team("enterprise")
+            others = [t.channel for t in playbook.teams.values() if t.channel != team.channel]
+            say("\n== 3. Each sales-ready lead is posted as a card in its team's channel")
+            before = seen([team.channel])
+            say(_indent(before))
+            say(_indent(seen(others, first_lines=2)))
+            say(
+                "    (… marks a card cut short here.) Lead #3's name shows exactly as it was typed:"
+            )
+            say("    it pings nobody and links nowhere.")
+
+            greta = ids["Greta.Maier@bigcorp-industries.de"]
+            card = fake.messages(team.channel)[0]
+            rep, manager = team.reps[0], team.manager
+            say(
+                f"\n== 4. @{names[rep]} clicks Claim on lead #{greta}; "
+                f"a moment later @{names[manager]} clicks too"
+            )
+            for user in (rep, manager):
+                answer = click(
+                    http,
+                    user_id=user,
+                    lead_id=greta,
+                    channel=team.channel,
+                    ts=card.ts,
+                    response_url=fake.response_url(user),
+                )
+                say(f"    @{names[user]}: HTTP {answer.status_code}")
+            settle(server)
+            say("\n== 5. The card is updated in place, and each clicker gets a private answer")
+            say(_indent(_changes_only(before, seen([team.channel]), "as in step 3")))
+            health = http.get("/healthz")
+            say(f"\nGET /healthz -> {health.status_code} {json.dumps(health.json())}")
+        server.worker.stop()
+        server.engine.dispose()
+    say("\nDone. To set up your own team, in a folder of your choice:")
+    say("  leadbot init           # writes playbook.yml (this example) and a commented .env")
+    say("  leadbot check-config   # checks the playbook; edit it until it names your teams")
+    say("Then connect a real workspace: README.md, 'Running it for your team'.")
+
+
+def settle(server: LeadbotServer, timeout: float = 10) -> None:
+    """Wait until the calls made after the acks have run, and the outbox has delivered all."""
+    if not server.api.state.deferred_runs.wait_idle(timeout):
+        raise RuntimeError("the replies after the acks did not finish")
+    server.worker.wake()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with session_scope(session_factory(server.engine)) as session:
+            if not count_by_status(session=session).get(OutboxStatus.PENDING):
+                return
+        time.sleep(0.02)
+    raise RuntimeError("the outbox did not drain; is the Slack stand-in answering?")
+
+
+def _changes_only(before: str, after: str, note: str) -> str:
+    """`after`, with each long run of lines that `before` has too folded into one line."""
+    old, new = before.splitlines(), after.splitlines()
+    lines: list[str] = []
+    for tag, _, _, start, end in SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
+        if tag == "equal" and end - start > 4:
+            indent = new[start + 2][: len(new[start + 2]) - len(new[start + 2].lstrip())]
+            lines += [*new[start : start + 2], f"{indent}… {end - start - 2} more lines {note}"]
+        else:
+            lines += new[start:end]
+    return "\n".join(lines)
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line for line in text.splitlines())

@@ -1,0 +1,1 @@
+"""Slack messages: cards, replies, modals, Home, text escaping, and the outbox queue."""

@@ -1,0 +1,90 @@
+"""Ephemeral replies to a rep: help, a lead's summary, their own leads, a claim."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core.stages import Stage, stage_name
+from bot.playbook.model import Playbook
+from bot.slack.cards import duration_words, mention, slack_date
+from bot.slack.text import Message, escape, fit
+from store.models import Lead, LeadEvent
+
+HELP = """*leadbot* — what you can do with `/lead`:
+• `/lead new` — capture a lead from a call or a booth (opens a form)
+• `/lead show 42` — a lead's details and latest history
+• `/lead claim 42` — take a sales-ready lead (same as its Claim button)
+• `/lead mine` — the leads you are working
+• `/lead help` — this list"""
+
+
+def help_reply() -> Message:
+    return Message(text=HELP)
+
+
+def unknown_command_reply(word: str) -> Message:
+    return Message(text=f"I don't know `{fit(word, 40)}`. {HELP}")
+
+
+def lead_line(lead: Lead) -> str:
+    who = fit(lead.name or lead.email, 80)
+    company = f", {fit(lead.company, 80)}" if lead.company else ""
+    stage = stage_name(lead.stage)
+    return f"#{lead.id} *{who}*{company} — {stage}, score {lead.score:g}"
+
+
+def lead_summary_reply(lead: Lead, history: Sequence[LeadEvent], playbook: Playbook) -> Message:
+    lines = [
+        lead_line(lead),
+        f"Contact: {fit(lead.email, 320)}" + (f" · {fit(lead.phone, 50)}" if lead.phone else ""),
+    ]
+    if lead.team:
+        lines.append(f"Team: {escape(playbook.team(lead.team).name)}")
+    if lead.owner_id:
+        lines.append(f"Owner: {mention(lead.owner_id)}")
+    step = playbook.next_step(Stage(lead.stage))
+    if step:
+        lines.append(f"Next step: {escape(step)}")
+    if history:
+        lines.append("*History*")
+        for event in list(history)[-8:]:
+            move = f" {event.from_stage} → {event.to_stage}" if event.to_stage else ""
+            why = f" ({fit(event.reason, 120)})" if event.reason else ""
+            lines.append(
+                f"• {slack_date(event.at)} {event.kind}{move}{why} — {mention(event.actor)}"
+            )
+    return Message(text="\n".join(lines))
+
+
+def my_leads_reply(leads: Sequence[Lead]) -> Message:
+    if not leads:
+        return Message(
+            text="You are not working any lead right now. Claim one from your team channel."
+        )
+    return Message(text="*Your leads*\n" + "\n".join(f"• {lead_line(lead)}" for lead in leads))
+
+
+def claimed_reply(lead: Lead, waited_seconds: float, playbook: Playbook) -> Message:
+    step = playbook.next_step(Stage.WORKING)
+    text = (
+        f"You own lead #{lead.id} now "
+        f"(claimed {duration_words(waited_seconds)} after it was posted)."
+    )
+    if step:
+        text += f" Next step: {escape(step)}"
+    return Message(text=text)
+
+
+def lead_captured_reply(
+    lead: Lead, handed_to_sales: bool, playbook: Playbook, created: bool
+) -> Message:
+    verb = "captured" if created else "merged into the existing lead"
+    if handed_to_sales and lead.team:
+        team = playbook.team(lead.team)
+        where = f"it is sales-ready and posted to <#{team.channel}>."
+    elif lead.stage == Stage.NURTURE:
+        threshold = playbook.scoring.threshold
+        where = f"score {lead.score:g} is below {threshold:g}, so marketing nurtures it."
+    else:
+        where = f"it is {stage_name(lead.stage)}."
+    return Message(text=f"Lead #{lead.id} ({fit(lead.email, 320)}) {verb}: {where}")

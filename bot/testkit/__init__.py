@@ -1,0 +1,1 @@
+"""A fake Slack Web API and signed Slack payloads, for tests, the demo and benchmarks."""

@@ -1,0 +1,71 @@
+"""What the fake Slack's channels hold, and the transcript: those channels as people read them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.testkit.blocks import render_blocks
+
+
+@dataclass
+class PostedMessage:
+    """A message as a channel shows it now."""
+
+    ts: str
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]]
+    edits: int = 0
+
+
+@dataclass(frozen=True)
+class Ephemeral:
+    """A message only `user` sees (chat.postEphemeral or a response_url answer)."""
+
+    channel: str
+    user: str
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def render_transcript(
+    conversations: Mapping[str, list[PostedMessage]],
+    ephemerals: list[Ephemeral],
+    *,
+    seen: Callable[[str], str],
+    first_lines: int | None = None,
+) -> str:
+    """Each conversation with its messages, then the ephemerals; `seen` renders Slack markup."""
+    lines: list[str] = []
+    for channel, posted in conversations.items():
+        label = f"DM with {seen(f'<@U{channel[1:]}>')}" if channel[:1] == "D" else None
+        count = f"{len(posted)} message{'' if len(posted) == 1 else 's'}"
+        lines.append(f"{label or seen(f'<#{channel}>')} ({count})")
+        for message in posted:
+            lines.append(f"  [{message.ts}]{edited(message.edits)}")
+            lines.extend(shown(message.blocks, message.text, seen, first_lines))
+    for note in ephemerals:
+        where = f" in {seen(f'<#{note.channel}>')}" if note.channel else ""
+        lines.append(f"Only visible to {seen(f'<@{note.user}>')}{where}:")
+        lines.extend(shown(note.blocks, note.text, seen, first_lines))
+    return "\n".join(lines)
+
+
+def shown(
+    blocks: list[dict[str, Any]],
+    text: str,
+    seen: Callable[[str], str],
+    first_lines: int | None = None,
+) -> list[str]:
+    """A message's lines as people read them (`seen` renders markup), indented for a transcript."""
+    lines = [seen(line) for part in render_blocks(blocks) or [text] for line in part.splitlines()]
+    if first_lines is not None and len(lines) > first_lines:
+        lines = [*lines[:first_lines], "…"]
+    return ["    " + line for line in lines or [""]]
+
+
+def edited(times: int) -> str:
+    """Slack's "(edited)" mark, with how often."""
+    return f" (edited {times} time{'' if times == 1 else 's'})" if times else ""
