@@ -85,6 +85,23 @@ class Lead(SQLModel, table=True):
     card_channel: str | None = Field(default=None, max_length=20)
     card_ts: str | None = Field(default=None, max_length=30)
 
+    # Pursuit (bot/pursuit): where the owner is with the lead.
+    qualified_at: datetime | None = _aware(nullable=True)
+    closed_at: datetime | None = _aware(nullable=True)  # won, lost or disqualified
+    #: When a recycled lead comes back to sales; the nurture job selects by it.
+    revisit_at: datetime | None = _aware(nullable=True, index=True)
+    #: Snoozed, or on hold, until then: no nudge before it.
+    snoozed_until: datetime | None = _aware(nullable=True)
+    attempts: int = 0  # contact attempts logged since the claim
+    connected_at: datetime | None = _aware(nullable=True)
+    #: When the owner was offered Recycle or Disqualify after the playbook's attempts (once).
+    attempts_prompted_at: datetime | None = _aware(nullable=True)
+    nurture_touches: int = 0
+    #: The reason of the last disqualify, recycle or lost move.
+    reason: str = Field(default="", max_length=200)
+    amount: float | None = None  # won
+    currency: str = Field(default="", max_length=3)
+
 
 class LeadEvent(SQLModel, table=True):
     """One change in a lead's life: the history behind the thread, reports and metrics."""

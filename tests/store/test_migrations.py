@@ -11,12 +11,14 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, pool
+from sqlalchemy import Engine, create_engine, pool, text
 from sqlalchemy.schema import CreateSchema, DropSchema
 from sqlmodel import SQLModel
 
 from store import models  # noqa: F401  (registers the tables)
 from store.migrate import alembic_config, current_revision, pending_migrations, upgrade
+
+HEAD = "0002"
 
 
 @pytest.fixture
@@ -60,7 +62,7 @@ def test_upgrade_twice_changes_nothing(empty_url: str) -> None:
     upgrade(empty_url)
     upgrade(empty_url)
 
-    assert current_revision(empty_url) == "0001"
+    assert current_revision(empty_url) == HEAD
     assert _schema_differences(empty_url) == []
 
 
@@ -68,10 +70,10 @@ def test_current_revision_is_none_before_the_first_upgrade(empty_url: str) -> No
     assert current_revision(empty_url) is None
 
 
-def test_current_revision_is_the_initial_one_after_upgrade(empty_url: str) -> None:
+def test_current_revision_is_the_head_after_upgrade(empty_url: str) -> None:
     upgrade(empty_url)
 
-    assert current_revision(empty_url) == "0001"
+    assert current_revision(empty_url) == HEAD
 
 
 def test_an_unmigrated_database_has_pending_migrations(empty_url: str) -> None:
@@ -91,10 +93,33 @@ def test_migrations_are_found_from_any_working_directory(
 
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
 
-    assert script.get_current_head() == "0001"
+    assert script.get_current_head() == HEAD
 
 
 def test_alembic_config_keeps_percent_signs_in_the_url() -> None:
     url = "postgresql+psycopg://leadbot:p%40ss%25word@db.internal:5432/leadbot"
 
     assert alembic_config(url).get_main_option("sqlalchemy.url") == url
+
+
+def test_a_lead_stored_before_pursuit_keeps_its_data_and_gets_the_defaults(empty_url: str) -> None:
+    upgrade(empty_url, "0001")
+    engine = create_engine(empty_url, poolclass=pool.NullPool)
+    now = "2026-11-20 10:00:00+00:00"
+    columns = {
+        "email": "a@b.co", "email_key": "a@b.co", "name": "Ana", "company": "", "title": "",
+        "phone": "", "domain": "b.co", "free_mail": False, "seniority": "", "source": "web_form",
+        "budget": "", "authority": "", "timeframe": "", "compelling_event": "", "custom": "{}",
+        "stage": "working", "score": 70.0, "fit_score": 40.0, "score_reasons": "{}",
+        "fast_tracked": False, "created_at": now, "updated_at": now, "stage_entered_at": now,
+    }  # fmt: skip
+    names = ", ".join(columns)
+    values = ", ".join(f":{name}" for name in columns)
+    with engine.begin() as connection:
+        connection.execute(text(f"INSERT INTO lead ({names}) VALUES ({values})"), columns)  # noqa: S608
+    upgrade(empty_url)
+    with engine.connect() as connection:
+        read = "SELECT name, stage, attempts, nurture_touches, reason, currency, revisit_at"
+        row = connection.execute(text(f"{read} FROM lead")).one()
+    engine.dispose()
+    assert tuple(row) == ("Ana", "working", 0, 0, "", "", None)
