@@ -195,19 +195,27 @@ def _deliver(
     blocks = job.payload.get("blocks") or None
     channel = job.channel
     try:
-        if job.kind == OutboxKind.UPDATE_CARD:
+        if job.kind in (OutboxKind.UPDATE_CARD, OutboxKind.THREAD_REPLY):
             assert job.lead_id is not None
             with session_scope(session_factory) as session:
                 card = get_lead_card(session=session, lead_id=job.lead_id)
             if card is None:
                 log.error(
-                    "Outbox #%s: lead %s has no card to update (its post failed); dropped",
+                    "Outbox #%s: lead %s has no card (its post failed); dropped",
                     job.id, job.lead_id,
                 )  # fmt: skip
                 return _fail(job, "no_card", session_factory=session_factory), None
             channel, ts = card
-            # An empty list (not None) so an update to text only also clears the old blocks.
-            response = client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks or [])
+            if job.kind == OutboxKind.UPDATE_CARD:
+                # An empty list (not None) so an update to text only also clears the old blocks.
+                response = client.chat_update(
+                    channel=channel, ts=ts, text=text, blocks=blocks or []
+                )
+            else:
+                response = client.chat_postMessage(
+                    channel=channel, thread_ts=ts, text=text, blocks=blocks,
+                    unfurl_links=False, unfurl_media=False,
+                )  # fmt: skip
         else:
             # No link_names: lead data is escaped text, and must never ping anyone.
             response = client.chat_postMessage(

@@ -41,6 +41,7 @@ class OutboxKind(StrEnum):
     POST_CARD = "post_card"  # chat.postMessage, then remember the card's channel and ts
     UPDATE_CARD = "update_card"  # chat.update of the lead's card, in place
     POST_MESSAGE = "post_message"  # a plain chat.postMessage: a DM, a nudge, a digest
+    THREAD_REPLY = "thread_reply"  # a line in the thread of the lead's card, once it is posted
 
 
 class OutboxStatus(StrEnum):

@@ -149,3 +149,19 @@ class StaleButton(LeadbotError):
         super().__init__(
             "This button is not one leadbot can read any more; use `/lead claim 42` instead."
         )
+
+
+class MoveRefused(LeadbotError):
+    """A move that cannot be made as asked; the sentence says what can be done instead."""
+
+
+class MoveNotAllowed(MoveRefused):
+    """The playbook does not allow this move from the lead's stage."""
+
+
+class NotYours(MoveRefused):
+    """The user may not make this move on this lead; the sentence names who may."""
+
+
+class MoveIncomplete(MoveRefused):
+    """The move lacks what it needs (a reason, a date, a note's text), or got it wrong."""

@@ -10,12 +10,13 @@ from typing import Any
 from sqlmodel import Session
 
 from bot.core.errors import FieldError, InvalidLead, LeadNotFound
+from bot.core.events import EventKind
 from bot.core.stages import Stage
 from bot.intake.leadinput import LeadIn
 from bot.intake.leadinput import parse_lead as parse_lead  # its callers import it from here
 from bot.playbook.fields import option_key
 from bot.playbook.model import Playbook
-from bot.pursuit.lifecycle import EventKind, hand_to_sales, move_stage, refresh_card
+from bot.pursuit.lifecycle import hand_to_sales, move_stage, refresh_card
 from bot.rules.scoring import (
     FitAnswers,
     Score,

@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from bot.core.errors import ConfigProblem, PlaybookError
+from bot.core.moves import DEFAULT_MOVES, MOVES, Move, ReasonList
 from bot.core.stages import Stage
 from bot.playbook.check import (
     document_problem,
@@ -35,6 +36,7 @@ from bot.playbook.fields import (
     ROUTABLE_FIELDS,
     ChannelId,
     CountryText,
+    Duration,
     DurationField,
     UserId,
     country_text,
@@ -192,6 +194,13 @@ class Reasons(Strict):
     lost: list[str] = Field(default_factory=lambda: ["price", "chose competitor", "no decision"])
 
 
+class Marketing(Strict):
+    """Marketing owns nurtured leads; recycled and disqualified leads are announced here."""
+
+    channel: ChannelId
+    users: list[UserId] = Field(default_factory=list)
+
+
 class Digest(Strict):
     channel: ChannelId
     schedule: str = "mon 08:00"
@@ -218,12 +227,27 @@ class Playbook(Strict):
     stages: dict[Stage, StageRule] = Field(default_factory=dict)
     contact_attempts: int = Field(default=6, ge=1)
     reasons: Reasons = Field(default_factory=Reasons)
+    #: The moves allowed from each stage (DEFAULT_MOVES when left out); a stage left out of a
+    #: `moves:` section allows none.
+    moves: dict[Stage, list[Move]] | None = None
+    #: When a recycled lead comes back to sales if the rep gives no date.
+    revisit_after: DurationField = Duration(days=90)
+    marketing: Marketing | None = None
     digest: Digest | None = None
     plan: Plan | None = None
     forms: dict[FormKey, WebForm] = Field(default_factory=dict)
 
     def team(self, key: str) -> Team:
         return self.teams[key]
+
+    def moves_from(self, stage: Stage) -> tuple[Move, ...]:
+        """The moves the playbook allows from `stage`, in its order."""
+        if self.moves is None:
+            return DEFAULT_MOVES.get(stage, ())
+        return tuple(self.moves.get(stage, ()))
+
+    def reasons_for(self, kind: ReasonList) -> list[str]:
+        return list(getattr(self.reasons, kind.value))
 
     def next_step(self, stage: Stage) -> str:
         rule = self.stages.get(stage)
@@ -245,10 +269,6 @@ class Playbook(Strict):
             if company_size >= band.min and (band.max is None or company_size <= band.max):
                 return band.name
         return None
-
-    def can_claim(self, team_key: str, user_id: str) -> bool:
-        """Only the owning team's reps and its manager claim its leads."""
-        return user_id in self.teams[team_key].members()
 
 
 Problem = tuple[tuple[str | int, ...], str]
@@ -308,6 +328,43 @@ def _cross_check(data: dict[str, Any]) -> list[Problem]:
                 problems.append((("regions", region, j), f"'{member}' is not a country"))
     problems.extend(_form_problems(data))
     problems.extend(_csv_column_problems(data))
+    problems.extend(_move_problems(data))
+    return problems
+
+
+#: Stages a lead enters without a move: capture puts it in nurture or sales-ready.
+ENTRY_STAGES = frozenset({Stage.NEW, Stage.NURTURE, Stage.SALES_READY})
+REOPENABLE = frozenset({Stage.ON_HOLD, Stage.LOST, Stage.DISQUALIFIED})
+
+
+def _move_problems(data: dict[str, Any]) -> list[Problem]:
+    """Every stage the playbook describes is reachable; a move that needs reasons has some."""
+    problems: list[Problem] = []
+    raw_moves = data.get("moves")
+    if raw_moves is None:
+        declared: dict[Stage, list[Move]] = {s: list(m) for s, m in DEFAULT_MOVES.items()}
+    else:
+        declared = {}
+        for stage, moves in _mapping(raw_moves).items():
+            if stage in Stage.__members__.values() and isinstance(moves, list):
+                declared[Stage(stage)] = [Move(m) for m in moves if m in Move.__members__.values()]
+    reached = set(ENTRY_STAGES)
+    for moves in declared.values():
+        reached |= {MOVES[m].to for m in moves if MOVES[m].to is not None}  # type: ignore[misc]
+    for stage in _mapping(data.get("stages")):
+        if stage in Stage.__members__.values() and Stage(stage) not in reached:
+            where = ("stages", stage)
+            problems.append((where, f"no move leads to stage '{stage}': add one under moves:"))
+    reasons = _mapping(data.get("reasons"))
+    allowed = {move for moves in declared.values() for move in moves}
+    for move in sorted(allowed):
+        kind = MOVES[move].reasons
+        if kind is not None and kind.value in reasons and not reasons[kind.value]:
+            at: tuple[str | int, ...] = ("reasons", kind.value)
+            problems.append((at, f"'{move}' needs reasons to choose from: list some here"))
+    for stage, moves in declared.items():
+        if Move.REOPEN in moves and stage not in REOPENABLE:
+            problems.append((("moves", stage), "reopen is a move from a closed or held lead only"))
     return problems
 
 

@@ -7,9 +7,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.core.errors import AlreadyClaimed, LeadNotFound, NotClaimable, NotOnTeam
+from bot.core.errors import AlreadyClaimed, LeadNotFound, NotClaimable
+from bot.core.events import EventKind
+from bot.core.moves import Move
 from bot.core.stages import CLOSED_STAGES, Stage, stage_name
 from bot.playbook.model import Playbook
+from bot.pursuit.machine import check_move
 from bot.rules.routing import Route, RoutingFacts, route_lead
 from bot.slack.cards import lead_card
 from bot.slack.outbox import queue_card, queue_card_update
@@ -17,20 +20,15 @@ from store.leads import add_event, get_lead, save_lead
 from store.models import Lead
 
 
-class EventKind:
-    """The `kind` of history events (strings in the database, stable for reports)."""
-
-    CAPTURED = "captured"
-    MERGED = "merged"
-    SCORED = "scored"
-    ENGAGED = "engaged"
-    STAGE_CHANGED = "stage_changed"
-    ROUTED = "routed"
-    CLAIMED = "claimed"
-
-
 def move_stage(
-    *, session: Session, lead: Lead, to: Stage, actor: str, now: datetime, reason: str = ""
+    *,
+    session: Session,
+    lead: Lead,
+    to: Stage,
+    actor: str,
+    now: datetime,
+    reason: str = "",
+    data: dict[str, object] | None = None,
 ) -> None:
     """Set the lead's stage and record the move; the caller stores the lead (`save_lead`)."""
     assert lead.id is not None
@@ -47,6 +45,7 @@ def move_stage(
         from_stage=from_stage,
         to_stage=to,
         reason=reason,
+        data=data,
     )
 
 
@@ -119,8 +118,7 @@ def claim_lead(
         raise AlreadyClaimed(lead_id, lead.owner_id)
     if lead.stage != Stage.SALES_READY or lead.team is None:
         raise NotClaimable(_not_claimable_sentence(lead))
-    if not playbook.can_claim(lead.team, user_id):
-        raise NotOnTeam(lead_id, playbook.team(lead.team).name)
+    check_move(lead=lead, move=Move.CLAIM, user_id=user_id, playbook=playbook)
     # The row is locked (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), so the checks
     # above still hold: of many simultaneous clickers exactly one gets here first.
     waited = (now - lead.sales_ready_at).total_seconds() if lead.sales_ready_at else 0.0

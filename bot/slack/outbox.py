@@ -59,3 +59,15 @@ def queue_message(*, session: Session, channel: str, message: Message, now: date
         lead_id=None,
         now=now,
     )
+
+
+def queue_thread_line(*, session: Session, lead_id: int, message: Message, now: datetime) -> int:
+    """Queue a line in the thread of the lead's card; sent after the card (and its updates)."""
+    return store.add_outbox_message(
+        session=session,
+        kind=OutboxKind.THREAD_REPLY,
+        channel="",  # the card's channel and ts are looked up on the lead when it is sent
+        payload=message.as_payload(),
+        lead_id=lead_id,
+        now=now,
+    )

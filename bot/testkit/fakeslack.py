@@ -219,9 +219,16 @@ class FakeSlack:
             return [call for call in self._calls if call.method == method]
 
     def messages(self, channel: str) -> list[PostedMessage]:
-        """What the channel (or the DM with a user ID) shows now, oldest first."""
+        """What the channel (or the DM with a user ID) shows now, oldest first; not replies."""
         with self._lock:
-            return [replace(m) for m in self._channels.get(_conversation(channel), [])]
+            posted = self._channels.get(_conversation(channel), [])
+            return [replace(m) for m in posted if m.thread_ts is None]
+
+    def replies(self, channel: str, ts: str) -> list[PostedMessage]:
+        """The thread of the message `ts` in `channel`, oldest first."""
+        with self._lock:
+            posted = self._channels.get(_conversation(channel), [])
+            return [replace(m) for m in posted if m.thread_ts == ts]
 
     @property
     def ephemerals(self) -> list[Ephemeral]:
@@ -358,7 +365,11 @@ class FakeSlack:
             return _error(problem)
         channel, ts = _conversation(str(args["channel"])), self._next_ts()
         text, blocks = str(args.get("text") or ""), list(args.get("blocks") or [])
-        self._channels.setdefault(channel, []).append(PostedMessage(ts, channel, text, blocks))
+        thread = str(args["thread_ts"]) if args.get("thread_ts") else None
+        posted = self._channels.setdefault(channel, [])
+        if thread is not None and not any(m.ts == thread for m in posted):
+            return _error("thread_not_found")
+        posted.append(PostedMessage(ts, channel, text, blocks, thread_ts=thread))
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
         return {"ok": True, "channel": channel, "ts": ts, "message": message | {"text": text}}
 

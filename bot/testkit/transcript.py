@@ -18,6 +18,7 @@ class PostedMessage:
     text: str
     blocks: list[dict[str, Any]]
     edits: int = 0
+    thread_ts: str | None = None  # set on a reply: the ts of the message it answers
 
 
 @dataclass(frozen=True)
@@ -41,11 +42,15 @@ def render_transcript(
     lines: list[str] = []
     for channel, posted in conversations.items():
         label = f"DM with {seen(f'<@U{channel[1:]}>')}" if channel[:1] == "D" else None
-        count = f"{len(posted)} message{'' if len(posted) == 1 else 's'}"
+        top = sum(m.thread_ts is None for m in posted)
+        count = f"{top} message{'' if top == 1 else 's'}"
         lines.append(f"{label or seen(f'<#{channel}>')} ({count})")
-        for message in posted:
+        for message in (m for m in posted if m.thread_ts is None):
             lines.append(f"  [{message.ts}]{edited(message.edits)}")
             lines.extend(shown(message.blocks, message.text, seen, first_lines))
+            for reply in (m for m in posted if m.thread_ts == message.ts):
+                lines.append(f"      ↳ [{reply.ts}]{edited(reply.edits)}")
+                lines.extend("    " + line for line in shown(reply.blocks, reply.text, seen))
     for note in ephemerals:
         where = f" in {seen(f'<#{note.channel}>')}" if note.channel else ""
         lines.append(f"Only visible to {seen(f'<@{note.user}>')}{where}:")
