@@ -5,24 +5,30 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.commands.lead import CommandCall, OpenNewLeadModal, run_lead_command
+from bot.commands.lead import CommandCall, OpenNewLeadModal, run_lead_command, subcommand_of
 from bot.slack.ids import ModalOrigin
 from bot.slack.modals import new_lead_modal
 from handlers.afterack import after_ack
-from handlers.unitofwork import incident_text, tell_privately, transaction
+from handlers.unitofwork import incident_text, reading, tell_privately, transaction
 
 
 def lead_command(
     ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient, respond: Respond
 ) -> None:
-    with transaction(context) as session:
+    text = str(command.get("text") or "")
+    sub = subcommand_of(text)
+    # show, mine, help: reads only, so they never wait for (or hold) SQLite's write lock.
+    unit_of_work = reading if sub is not None and sub.reads_only else transaction
+    playbook = context["playbook"]
+    with unit_of_work(context) as session:
         call = CommandCall(
             session=session,
-            playbook=context["playbook"],
+            playbook=playbook,
             now=context["now"],
             user_id=context.user_id or "",
+            zone=playbook.business_hours.zone,
         )
-        reply = run_lead_command(command.get("text", ""), call)
+        reply = run_lead_command(text, call)
     if isinstance(reply, OpenNewLeadModal):
         ack()
         view = new_lead_modal(ModalOrigin(channel_id=command.get("channel_id", "")))

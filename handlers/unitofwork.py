@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from slack_bolt import BoltContext, Respond
 from sqlmodel import Session
 
-from store.db import session_scope
+from store.db import read_scope, session_scope
 from store.leads import remember_slack_delivery
 
 
@@ -34,6 +34,14 @@ def transaction(context: BoltContext) -> Iterator[Session]:
             raise AlreadyHandled(event_id)
         yield session
     context["after_commit"]()
+
+
+@contextmanager
+def reading(context: BoltContext) -> Iterator[Session]:
+    """A listener's read-only unit of work (show, mine, Home): it never waits for SQLite's
+    write lock, nor holds it."""
+    with read_scope(context["session_factory"]) as session:
+        yield session
 
 
 def incident_text(error: Exception, logger: logging.Logger) -> str:

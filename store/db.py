@@ -172,6 +172,19 @@ def session_scope(factory: SessionFactory) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def read_scope(factory: SessionFactory) -> Iterator[Session]:
+    """A session that only reads: never SQLite's write lock (a snapshot beside the writer, in
+    WAL mode); whatever it did is rolled back at the end."""
+    session = factory()
+    try:
+        session.connection(execution_options={READ_ONLY: True})
+        yield session
+    finally:
+        session.rollback()
+        session.close()
+
+
 def create_schema(engine: Engine) -> None:
     """Create every table directly (tests and the demo); production uses `leadbot db upgrade`."""
     from store import models  # noqa: F401  (registers the tables)

@@ -1,27 +1,32 @@
-"""The `/lead` command: parse the text, run the subcommand, return the reply to show."""
+"""The `/lead` command: a table of subcommands, each a function of the text after its name."""
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.commands.words import move_request, resolve_lead
 from bot.core.errors import LeadbotError, LeadNotFound
+from bot.core.moves import Move
 from bot.core.stages import Stage
-from bot.intake.leadinput import MAX_LEAD_ID
 from bot.playbook.model import Playbook
-from bot.pursuit.lifecycle import claim_lead
+from bot.pursuit.moves import apply_move
 from bot.slack.home import home_view
 from bot.slack.replies import (
+    CommandHelp,
     claimed_reply,
     help_reply,
     lead_summary_reply,
+    move_reply,
     my_leads_reply,
     unknown_command_reply,
 )
-from bot.slack.text import Message, fit
+from bot.slack.text import Message
 from store.leads import get_lead, lead_history, leads_owned_by, unclaimed_leads
 
 ACTIVE_STAGES = (Stage.WORKING, Stage.OPPORTUNITY, Stage.ON_HOLD)
@@ -31,61 +36,116 @@ class OpenNewLeadModal:
     """The reply to `/lead new`: the handler opens the form (it holds the trigger_id)."""
 
 
+Reply = Message | OpenNewLeadModal
+
+
 @dataclass(frozen=True)
 class CommandCall:
     session: Session
     playbook: Playbook
     now: datetime
     user_id: str
+    zone: ZoneInfo  # the user's time zone, for the dates they type
 
 
-LEAD_NUMBER = re.compile(r"(?:#|L-?)?([0-9]{1,19})", re.IGNORECASE)
+@dataclass(frozen=True)
+class Subcommand:
+    name: str
+    usage: str  # as help shows it: "/lead qualify 42 [note]"
+    summary: str
+    run: Callable[[str, CommandCall], Reply]
+    reads_only: bool = False  # then it runs without SQLite's write lock
 
 
-def parse_lead_id(word: str) -> int:
-    """42, #42 or L-42 -> 42; a number past any lead's is no lead (not a database error)."""
-    match = LEAD_NUMBER.fullmatch(word.strip())
-    if match is None:  # '²' passes str.isdigit() but is no number
-        raise LeadbotError(
-            f"'{fit(word, 40)}' is not a lead number; write it like 42, #42 or L-42."
-        )
-    number = int(match.group(1))
-    if not 1 <= number <= MAX_LEAD_ID:
-        raise LeadNotFound(number)
-    return number
+def _help(_: str, call: CommandCall) -> Reply:
+    return help_reply(HELP)
 
 
-def run_lead_command(text: str, call: CommandCall) -> Message | OpenNewLeadModal:
+def _new(_: str, call: CommandCall) -> Reply:
+    return OpenNewLeadModal()
+
+
+def _mine(_: str, call: CommandCall) -> Reply:
+    mine = leads_owned_by(session=call.session, owner_id=call.user_id, stages=ACTIVE_STAGES)
+    return my_leads_reply(mine)
+
+
+def _lead_and_rest(name: str, text: str, call: CommandCall) -> tuple[int, str]:
+    word, _, rest = text.strip().partition(" ")
+    if not word:
+        raise LeadbotError(f"Which lead? Write `/lead {name} 42`.")
+    return resolve_lead(word, call.session), rest.strip()
+
+
+def _show(text: str, call: CommandCall) -> Reply:
+    lead_id, _ = _lead_and_rest("show", text, call)
+    lead = get_lead(session=call.session, lead_id=lead_id)
+    if lead is None:
+        raise LeadNotFound(lead_id)
+    history = lead_history(session=call.session, lead_id=lead_id)
+    return lead_summary_reply(lead, history, call.playbook)
+
+
+def _move(move: Move, text: str, call: CommandCall) -> Reply:
+    lead_id, rest = _lead_and_rest(move.value, text, call)
+    request = move_request(
+        move,
+        lead_id,
+        rest,
+        actor=call.user_id,
+        playbook=call.playbook,
+        now=call.now,
+        zone=call.zone,
+    )
+    result = apply_move(session=call.session, request=request, playbook=call.playbook, now=call.now)
+    if result.waited_seconds is not None:
+        return claimed_reply(result.lead, result.waited_seconds, call.playbook)
+    return move_reply(result.lead, result.line, call.playbook, offer_way_out=result.offer_way_out)
+
+
+MOVE_USAGE = {
+    Move.CLAIM: ("42", "take a sales-ready lead (same as its Claim button)"),
+    Move.TOUCH: ("42 call no answer", "log a contact attempt (call, e-mail, LinkedIn…)"),
+    Move.NOTE: ("42 left voicemail", "add a note to the lead's history"),
+    Move.QUALIFY: ("42 demo booked", "it is a real opportunity"),
+    Move.DISQUALIFY: ("42 no budget", "close it, with a reason"),
+    Move.RECYCLE: ("42 budget frozen, revisit in 3 months", "send it back to marketing"),
+    Move.SNOOZE: ("42 next tuesday 9am", "no reminders until then"),
+    Move.WON: ("42 18000 EUR", "the deal is won"),
+    Move.LOST: ("42 chose competitor", "the deal is lost, with a reason"),
+    Move.HOLD: ("42 until Jan 15", "pause the deal until a date"),
+    Move.REOPEN: ("42", "reopen a closed or held lead"),
+}
+
+SUBCOMMANDS: dict[str, Subcommand] = {
+    sub.name: sub
+    for sub in (
+        Subcommand("help", "/lead help", "this list", _help, reads_only=True),
+        Subcommand("new", "/lead new", "capture a lead from a call or a booth", _new, True),
+        Subcommand("show", "/lead show 42", "a lead's details and history", _show, True),
+        Subcommand("mine", "/lead mine", "the leads you are working", _mine, True),
+        *(
+            Subcommand(move.value, f"/lead {move.value} {example}", summary, partial(_move, move))
+            for move, (example, summary) in MOVE_USAGE.items()
+        ),
+    )
+}
+HELP = [CommandHelp(sub.usage, sub.summary) for sub in SUBCOMMANDS.values()]
+
+
+def subcommand_of(text: str) -> Subcommand | None:
+    """The subcommand `/lead <text>` names (help when empty), or None for an unknown word."""
+    words = text.split()
+    return SUBCOMMANDS.get(words[0].lower() if words else "help")
+
+
+def run_lead_command(text: str, call: CommandCall) -> Reply:
     """Run `/lead <text>` for `call.user_id`."""
     words = text.split()
-    name = words[0].lower() if words else "help"
-    args = words[1:]
-    if name == "help":
-        return help_reply()
-    if name == "new":
-        return OpenNewLeadModal()
-    if name == "mine":
-        mine = leads_owned_by(session=call.session, owner_id=call.user_id, stages=ACTIVE_STAGES)
-        return my_leads_reply(mine)
-    if name in ("show", "claim"):
-        if not args:
-            raise LeadbotError(f"Which lead? Write `/lead {name} 42`.")
-        lead_id = parse_lead_id(args[0])
-        if name == "claim":
-            result = claim_lead(
-                session=call.session,
-                lead_id=lead_id,
-                user_id=call.user_id,
-                playbook=call.playbook,
-                now=call.now,
-            )
-            return claimed_reply(result.lead, result.speed_to_lead_seconds, call.playbook)
-        lead = get_lead(session=call.session, lead_id=lead_id)
-        if lead is None:
-            raise LeadNotFound(lead_id)
-        history = lead_history(session=call.session, lead_id=lead_id)
-        return lead_summary_reply(lead, history, call.playbook)
-    return unknown_command_reply(name)
+    sub = subcommand_of(text)
+    if sub is None:
+        return unknown_command_reply(words[0], HELP)
+    return sub.run(text.strip()[len(words[0]) :] if words else "", call)
 
 
 def home_for(*, session: Session, playbook: Playbook, user_id: str) -> dict[str, object]:

@@ -77,6 +77,7 @@ class MoveResult:
     line: MoveLine
     #: The playbook's contact attempts passed without a connect: offer Recycle or Disqualify.
     offer_way_out: bool = False
+    waited_seconds: float | None = None  # a claim: how long the lead waited for its owner
 
 
 def apply_move(
@@ -92,7 +93,12 @@ def apply_move(
             now=now,
         )
         line = MoveLine(lead_id=request.lead_id, actor=request.actor, move=Move.CLAIM)
-        return MoveResult(lead=claimed.lead, move=Move.CLAIM, line=line)
+        return MoveResult(
+            lead=claimed.lead,
+            move=Move.CLAIM,
+            line=line,
+            waited_seconds=claimed.speed_to_lead_seconds,
+        )
     lead = get_lead(session=session, lead_id=request.lead_id, for_update=True)
     if lead is None:
         raise LeadNotFound(request.lead_id)

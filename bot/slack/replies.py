@@ -3,27 +3,44 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.core.stages import Stage, stage_name
 from bot.playbook.model import Playbook
 from bot.slack.cards import duration_words, mention, slack_date
+from bot.slack.history import MoveLine, move_line
 from bot.slack.text import Message, escape, fit
 from store.models import Lead, LeadEvent
 
-HELP = """*leadbot* — what you can do with `/lead`:
-• `/lead new` — capture a lead from a call or a booth (opens a form)
-• `/lead show 42` — a lead's details and latest history
-• `/lead claim 42` — take a sales-ready lead (same as its Claim button)
-• `/lead mine` — the leads you are working
-• `/lead help` — this list"""
+
+@dataclass(frozen=True)
+class CommandHelp:
+    usage: str
+    summary: str
 
 
-def help_reply() -> Message:
-    return Message(text=HELP)
+def help_reply(commands: Sequence[CommandHelp]) -> Message:
+    lines = [f"• `{c.usage}` — {c.summary}" for c in commands]
+    lines.append("A lead is its number (42, #42, L-42) or its e-mail address.")
+    return Message(text="*leadbot* — what you can do with `/lead`:\n" + "\n".join(lines))
 
 
-def unknown_command_reply(word: str) -> Message:
-    return Message(text=f"I don't know `{fit(word, 40)}`. {HELP}")
+def unknown_command_reply(word: str, commands: Sequence[CommandHelp]) -> Message:
+    return Message(text=f"I don't know `{fit(word, 40)}`. {help_reply(commands).text}")
+
+
+def move_reply(lead: Lead, line: MoveLine, playbook: Playbook, *, offer_way_out: bool) -> Message:
+    """The actor's private confirmation: what the thread now says, and the next step."""
+    text = f"Done: {move_line(line).text} (lead #{lead.id}, now {stage_name(lead.stage)})."
+    step = playbook.next_step(Stage(lead.stage))
+    if step:
+        text += f" Next step: {escape(step)}"
+    if offer_way_out:
+        text += (
+            f"\n{lead.attempts} attempts and no connect yet: time to let go? "
+            f"`/lead recycle {lead.id} no response` or `/lead disqualify {lead.id} <reason>`."
+        )
+    return Message(text=text)
 
 
 def lead_line(lead: Lead) -> str:

@@ -45,7 +45,7 @@ def test_claim_without_a_number_says_how(harness: Harness) -> None:
 def test_claim_of_a_word_is_refused_readably(harness: Harness) -> None:
     answer = harness.command(REP, "claim <!everyone>")
     text = answer.json()["text"]
-    assert "is not a lead number" in text
+    assert "is not a lead;" in text
     assert "<!everyone>" not in text
 
 
@@ -101,7 +101,7 @@ def test_show_of_a_number_past_any_lead_says_there_is_none(harness: Harness, num
 def test_show_of_what_only_looks_like_a_number_is_refused_readably(
     harness: Harness, word: str
 ) -> None:
-    assert "is not a lead number" in harness.command(REP, f"show {word}").json()["text"]
+    assert "is not a lead;" in harness.command(REP, f"show {word}").json()["text"]
 
 
 def test_a_lead_is_named_the_ways_people_write_it(harness: Harness) -> None:
