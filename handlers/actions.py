@@ -1,14 +1,18 @@
-"""Buttons on messages."""
+"""Buttons on messages: Claim, and the moves of a claimed lead."""
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
+from bot.commands.forms import OpenMoveModal, press_move_button
 from bot.pursuit.lifecycle import claim_lead
-from bot.slack.ids import ActionId, LeadRef
+from bot.slack.ids import ActionId, LeadMove, LeadRef
+from bot.slack.movemodal import needs_modal
 from bot.slack.replies import claimed_reply
 from handlers.afterack import after_ack
-from handlers.unitofwork import tell_privately, transaction
+from handlers.unitofwork import incident_text, reading, tell_privately, transaction
 
 
 def claim_button(
@@ -29,5 +33,43 @@ def claim_button(
         after_ack(context, lambda: tell_privately(respond, reply.text))
 
 
+def move_button(
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond | None,
+) -> None:
+    """A move button, or a move picked from the card's "more" menu."""
+    ack()
+    selected = action.get("selected_option")
+    value = selected.get("value") if isinstance(selected, dict) else action.get("value")
+    channel = body.get("channel")
+    channel_id = str(channel.get("id", "")) if isinstance(channel, dict) else ""
+    ref = LeadMove.from_value(value).model_copy(update={"channel_id": channel_id})
+    # A move that opens a form only reads now; one made at once (Qualify) writes.
+    unit_of_work = reading if needs_modal(ref.move) else transaction
+    with unit_of_work(context) as session:
+        answer = press_move_button(
+            session=session,
+            ref=ref,
+            actor=context.user_id or "",
+            playbook=context["playbook"],
+            now=context["now"],
+        )
+    if isinstance(answer, OpenMoveModal):
+        trigger_id = str(body.get("trigger_id") or "")
+        after_ack(
+            context,
+            lambda: client.views_open(trigger_id=trigger_id, view=answer.view),
+            on_error=lambda error: tell_privately(respond, incident_text(error, context.logger)),
+        )
+        return
+    after_ack(context, lambda: tell_privately(respond, answer.text))
+
+
 def register(app: App) -> None:
     app.action(ActionId.CLAIM)(claim_button)
+    app.action(re.compile(rf"^{re.escape(ActionId.MOVE)}\.\w+$"))(move_button)
+    app.action(ActionId.MOVE_MENU)(move_button)

@@ -102,7 +102,7 @@ def move_request(
         )
     amount = None
     if move is Move.WON:
-        amount, rest = _amount(rest, lead_id)
+        amount, rest = read_amount(rest, lead_id)
     attempt = Attempt()
     if move is Move.TOUCH:
         attempt, rest = _attempt(rest)
@@ -140,7 +140,7 @@ def _reason(text: str, options: list[str]) -> tuple[str, str]:
     return OTHER, text
 
 
-def _amount(text: str, lead_id: int) -> tuple[Amount | None, str]:
+def read_amount(text: str, lead_id: int) -> tuple[Amount | None, str]:
     match = AMOUNT.search(text)
     if match is None:
         return None, text

@@ -147,7 +147,8 @@ class StaleButton(LeadbotError):
 
     def __init__(self) -> None:
         super().__init__(
-            "This button is not one leadbot can read any more; use `/lead claim 42` instead."
+            "This button is not one leadbot can read any more; use `/lead` instead "
+            "(`/lead help` lists what it does)."
         )
 
 

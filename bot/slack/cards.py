@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bot.core.stages import Stage, stage_name
+from bot.core.moves import MOVES, Move
+from bot.core.stages import CLOSED_STAGES, Stage, stage_name
 from bot.playbook.countries import country_name
 from bot.playbook.fields import USER_ID
 from bot.playbook.model import Playbook
 from bot.rules.scoring import Score
-from bot.slack.ids import ActionId, BlockId, LeadRef
+from bot.slack.ids import ActionId, BlockId, LeadMove, LeadRef
 from bot.slack.text import Message, escape, fit
 from store.models import Lead
 
@@ -135,13 +136,72 @@ def _status(lead: Lead, playbook: Playbook, now: datetime) -> list[Block]:
     if lead.claimed_at and lead.sales_ready_at:
         waited = f" after {duration_words((lead.claimed_at - lead.sales_ready_at).total_seconds())}"
     owner = f":white_check_mark: Claimed by {mention(lead.owner_id)}{waited}"
-    step = playbook.next_step(Stage(lead.stage))
+    stage = Stage(lead.stage)
+    step = playbook.next_step(stage)
     lines = [owner]
-    if lead.stage != Stage.WORKING:
-        lines.append(f"Stage: {stage_name(lead.stage)}")
-    if step:
+    if stage != Stage.WORKING:
+        lines.append(f"Stage: {stage_name(stage)}{_stage_detail(lead)}")
+    if lead.attempts or lead.connected_at:
+        connected = " · connected" if lead.connected_at else ""
+        lines.append(f"Contact attempts: {lead.attempts}{connected}")
+    if lead.snoozed_until and lead.snoozed_until > now and stage not in CLOSED_STAGES:
+        lines.append(f"Snoozed until {slack_date(lead.snoozed_until)}")
+    if step and stage not in CLOSED_STAGES:
         lines.append(f"*Next step:* {escape(step)}")
-    return [_section(fit_markup("\n".join(lines)))]
+    blocks = [_section(fit_markup("\n".join(lines)))]
+    actions = move_actions(lead, playbook.moves_from(stage))
+    if actions:
+        blocks.append(
+            {"type": "actions", "block_id": str(BlockId.CARD_ACTIONS), "elements": actions}
+        )
+    return blocks
+
+
+def _stage_detail(lead: Lead) -> str:
+    if lead.stage == Stage.WON and lead.amount is not None:
+        return f" · {lead.amount:,.0f} {escape(lead.currency)}".rstrip()
+    if lead.stage in (Stage.LOST, Stage.DISQUALIFIED, Stage.NURTURE) and lead.reason:
+        detail = f" · {fit(lead.reason, 200)}"
+        if lead.stage == Stage.NURTURE and lead.revisit_at:
+            detail += f" · revisit {slack_date(lead.revisit_at)}"
+        return detail
+    return ""
+
+
+#: At most this many moves are buttons; the rest go in the "More" menu (Slack allows 25
+#: elements per actions block, but a card with more than five buttons is hard to read).
+MAX_BUTTONS = 5
+
+
+def move_actions(lead: Lead, moves: tuple[Move, ...]) -> list[Block]:
+    """The buttons (and the overflow menu) for the moves the playbook allows from here."""
+    offered = [m for m in moves if m is not Move.CLAIM]
+    buttons = [m for m in offered if m is not Move.NOTE][:MAX_BUTTONS]
+    more = [m for m in offered if m not in buttons]
+    elements: list[Block] = [
+        {
+            "type": "button",
+            "text": _plain(MOVES[move].label),
+            "action_id": f"{ActionId.MOVE}.{move.value}",
+            "value": _move_value(lead, move),
+        }
+        for move in buttons
+    ]
+    if more:
+        elements.append(
+            {
+                "type": "overflow",
+                "action_id": str(ActionId.MOVE_MENU),
+                "options": [
+                    {"text": _plain(MOVES[m].label), "value": _move_value(lead, m)} for m in more
+                ],
+            }
+        )
+    return elements
+
+
+def _move_value(lead: Lead, move: Move) -> str:
+    return LeadMove(lead_id=lead.id or 0, move=move).model_dump_json(exclude_defaults=True)
 
 
 def fit_markup(text: str) -> str:

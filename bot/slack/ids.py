@@ -7,14 +7,18 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bot.core.errors import StaleButton
+from bot.core.moves import Move
 
 
 class ActionId(StrEnum):
     CLAIM = "lead.claim"
+    MOVE = "lead.move"  # "lead.move.<move>": a move button on the card; its value is a LeadMove
+    MOVE_MENU = "lead.more"  # the card's overflow menu of less common moves
 
 
 class CallbackId(StrEnum):
     NEW_LEAD = "lead.new"
+    MOVE = "lead.move"  # the modal a move opens when it needs a reason, a date…
 
 
 class BlockId(StrEnum):
@@ -29,6 +33,13 @@ class BlockId(StrEnum):
     NEW_SIZE = "new.company_size"
     NEW_NOTES = "new.compelling_event"
     NEW_FAST_TRACK = "new.fast_track"
+    MOVE_REASON = "move.reason"
+    MOVE_TEXT = "move.text"
+    MOVE_WHEN = "move.when"
+    MOVE_DATE = "move.date"
+    MOVE_AMOUNT = "move.amount"
+    MOVE_CHANNEL = "move.channel"
+    MOVE_OUTCOME = "move.outcome"
 
 
 class LeadRef(BaseModel):
@@ -40,6 +51,23 @@ class LeadRef(BaseModel):
     @classmethod
     def from_button(cls, value: object) -> LeadRef:
         """The lead a button names; a value the bot did not write is a readable refusal."""
+        try:
+            return cls.model_validate_json(value if isinstance(value, str | bytes) else "")
+        except ValidationError:
+            raise StaleButton() from None
+
+
+class LeadMove(BaseModel):
+    """A move button's (or menu option's) value, and the move modal's private_metadata."""
+
+    model_config = ConfigDict(frozen=True)
+    lead_id: int
+    move: Move
+    channel_id: str = ""  # where the card is: the modal's confirmation is shown there
+
+    @classmethod
+    def from_value(cls, value: object) -> LeadMove:
+        """The move a button names; a value the bot did not write is a readable refusal."""
         try:
             return cls.model_validate_json(value if isinstance(value, str | bytes) else "")
         except ValidationError:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
@@ -73,8 +73,30 @@ def slash_command(
     return body, "application/x-www-form-urlencoded"
 
 
+def overflow_action(
+    *, user_id: str, action_id: str, value: str, label: str, channel: str, message_ts: str,
+    response_url: str,
+) -> tuple[str, str]:  # fmt: skip
+    """An option picked from an overflow menu on a message: (body, content type)."""
+    body, content_type = block_action(
+        user_id=user_id, action_id=action_id, value=value, channel=channel,
+        message_ts=message_ts, response_url=response_url,
+    )  # fmt: skip
+    payload = json.loads(parse_qs(body)["payload"][0])
+    [action] = payload["actions"]
+    del action["value"]
+    action["type"] = "overflow"
+    action["selected_option"] = {"text": {"type": "plain_text", "text": label}, "value": value}
+    return _form(payload)
+
+
 def view_submission(
-    *, user_id: str, callback_id: str, values: dict[str, Any], private_metadata: str = ""
+    *,
+    user_id: str,
+    callback_id: str,
+    values: dict[str, Any],
+    private_metadata: str = "",
+    blocks: list[dict[str, Any]] | None = None,
 ) -> tuple[str, str]:
     return _form(
         {
@@ -87,6 +109,7 @@ def view_submission(
                 "type": "modal",
                 "callback_id": callback_id,
                 "private_metadata": private_metadata,
+                "blocks": blocks or [],
                 "state": {"values": values},
             },
         }

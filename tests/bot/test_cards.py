@@ -6,6 +6,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
+
 from bot.playbook.model import Playbook
 from bot.rules.scoring import Reason, Score
 from bot.slack.cards import lead_card
@@ -90,7 +92,7 @@ def test_card_shows_score_and_top_three_reasons(playbook: Playbook) -> None:
 def test_claimed_card_names_owner_time_to_claim_and_next_step(playbook: Playbook) -> None:
     lead = a_lead(owner_id="U0REPENTR1", stage="working", claimed_at=NOW + timedelta(minutes=14))
     card = lead_card(lead, playbook=playbook, now=NOW)
-    assert buttons(card.blocks) == []
+    assert "Claim" not in buttons(card.blocks)
     all_text = "\n".join(texts(card.blocks))
     assert "Claimed by <@U0REPENTR1> after 14 min" in all_text
     assert playbook.next_step("working") in all_text
@@ -150,3 +152,46 @@ def test_home_tab_lists_whole_lines_and_says_how_many_more(playbook: Playbook) -
 def test_card_names_the_country_and_its_region(playbook: Playbook) -> None:
     all_text = "\n".join(texts(lead_card(a_lead(), playbook=playbook, now=NOW).blocks))
     assert "*Country*\nGermany (EMEA)" in all_text
+
+
+def moves_offered(blocks: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """(the move buttons' labels, the overflow menu's labels) of a card."""
+    [actions] = [b for b in blocks if b["type"] == "actions"]
+    shown = [e["text"]["text"] for e in actions["elements"] if e["type"] == "button"]
+    menu = [o["text"]["text"] for e in actions["elements"] if e["type"] == "overflow"
+            for o in e["options"]]  # fmt: skip
+    return shown, menu
+
+
+@pytest.mark.parametrize(
+    ("stage", "shown", "menu"),
+    [
+        (
+            "working",
+            ["Log attempt", "Qualify", "Disqualify", "Recycle", "Snooze"],
+            ["Note", "Hold"],
+        ),
+        ("opportunity", ["Won", "Lost", "Hold", "Log attempt", "Snooze"], ["Note"]),
+        ("on_hold", ["Reopen", "Lost"], ["Note"]),
+        ("won", [], ["Note"]),
+    ],
+)
+def test_an_owned_card_offers_the_moves_the_playbook_allows_from_its_stage(
+    playbook: Playbook, stage: str, shown: list[str], menu: list[str]
+) -> None:
+    lead = a_lead(owner_id="U0REPENTR1", stage=stage, claimed_at=NOW)
+    card = lead_card(lead, playbook=playbook, now=NOW)
+    assert moves_offered(card.blocks) == (shown, menu)
+    [actions] = [b for b in card.blocks if b["type"] == "actions"]
+    values = [json.loads(e["value"]) for e in actions["elements"] if e["type"] == "button"]
+    assert all(v["lead_id"] == lead.id for v in values)
+
+
+def test_a_won_card_shows_the_amount_and_a_lost_one_its_reason(playbook: Playbook) -> None:
+    won = a_lead(owner_id="U0REPENTR1", stage="won", amount=18000.0, currency="EUR")
+    lost = a_lead(owner_id="U0REPENTR1", stage="lost", reason="<chose competitor>")
+    assert "Stage: won · 18,000 EUR" in "\n".join(
+        texts(lead_card(won, playbook=playbook, now=NOW).blocks)
+    )
+    lost_text = "\n".join(texts(lead_card(lost, playbook=playbook, now=NOW).blocks))
+    assert "Stage: lost · &lt;chose competitor&gt;" in lost_text

@@ -55,7 +55,9 @@ def test_claim_click_updates_the_card_in_place(harness: Harness) -> None:
     assert card.ts == ts
     assert card.edits == 1
     assert f"claimed by <@{REP}>" in card.text
-    assert not [b for b in card.blocks if b["type"] == "actions"]
+    [actions] = [b for b in card.blocks if b["type"] == "actions"]
+    labels = [e["text"]["text"] for e in actions["elements"] if e["type"] == "button"]
+    assert "Claim" not in labels and "Qualify" in labels
 
 
 def test_claimer_is_told_privately_and_the_lead_is_theirs(harness: Harness) -> None:
