@@ -10,8 +10,9 @@ from bot.commands.forms import OpenMoveModal, press_move_button
 from bot.pursuit.lifecycle import claim_lead
 from bot.slack.ids import ActionId, LeadMove, LeadRef
 from bot.slack.movemodal import needs_modal
+from bot.slack.people import user_zone
 from bot.slack.replies import claimed_reply
-from handlers.afterack import after_ack
+from handlers.afterack import after_ack, remember_zone_after_ack
 from handlers.unitofwork import incident_text, reading, tell_privately, transaction
 
 
@@ -50,7 +51,11 @@ def move_button(
     ref = LeadMove.from_value(value).model_copy(update={"channel_id": channel_id})
     # A move that opens a form only reads now; one made at once (Qualify) writes.
     unit_of_work = reading if needs_modal(ref.move) else transaction
+    user_id = context.user_id or ""
     with unit_of_work(context) as session:
+        zone = user_zone(
+            session=session, user_id=user_id, playbook=context["playbook"], now=context["now"]
+        )
         answer = press_move_button(
             session=session,
             ref=ref,
@@ -58,6 +63,8 @@ def move_button(
             playbook=context["playbook"],
             now=context["now"],
         )
+    if zone.stale:  # known before the form comes back, for the date typed into it
+        remember_zone_after_ack(context, client, user_id)
     if isinstance(answer, OpenMoveModal):
         trigger_id = str(body.get("trigger_id") or "")
         after_ack(

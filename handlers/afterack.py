@@ -21,8 +21,11 @@ from typing import Any
 from slack_bolt import BoltContext, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
+from slack_sdk import WebClient
 from slack_sdk.socket_mode.client import BaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+
+from bot.slack.people import look_up_user
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +118,15 @@ def after_ack(
     single = AfterAck()
     single.add(call, report)
     single.run()
+
+
+def remember_zone_after_ack(context: BoltContext, client: WebClient, user_id: str) -> None:
+    """Look the user's time zone up in Slack after the ack, for their next dates."""
+    factory, now = context["session_factory"], context["now"]
+    after_ack(
+        context,
+        lambda: look_up_user(client=client, session_factory=factory, user_id=user_id, now=now),
+    )
 
 
 def _log_failure(error: Exception) -> None:

@@ -8,7 +8,8 @@ from slack_sdk import WebClient
 from bot.commands.lead import CommandCall, OpenNewLeadModal, run_lead_command, subcommand_of
 from bot.slack.ids import ModalOrigin
 from bot.slack.modals import new_lead_modal
-from handlers.afterack import after_ack
+from bot.slack.people import user_zone
+from handlers.afterack import after_ack, remember_zone_after_ack
 from handlers.unitofwork import incident_text, reading, tell_privately, transaction
 
 
@@ -20,15 +21,15 @@ def lead_command(
     # show, mine, help: reads only, so they never wait for (or hold) SQLite's write lock.
     unit_of_work = reading if sub is not None and sub.reads_only else transaction
     playbook = context["playbook"]
+    user_id, now = context.user_id or "", context["now"]
     with unit_of_work(context) as session:
+        zone = user_zone(session=session, user_id=user_id, playbook=playbook, now=now)
         call = CommandCall(
-            session=session,
-            playbook=playbook,
-            now=context["now"],
-            user_id=context.user_id or "",
-            zone=playbook.business_hours.zone,
+            session=session, playbook=playbook, now=now, user_id=user_id, zone=zone.zone
         )
         reply = run_lead_command(text, call)
+    if zone.stale:
+        remember_zone_after_ack(context, client, user_id)
     if isinstance(reply, OpenNewLeadModal):
         ack()
         view = new_lead_modal(ModalOrigin(channel_id=command.get("channel_id", "")))

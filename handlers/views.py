@@ -11,6 +11,7 @@ from bot.intake.newlead import capture_from_form
 from bot.slack.ids import CallbackId, LeadMove
 from bot.slack.modals import modal_errors
 from bot.slack.movemodal import input_block_ids, read_move_form
+from bot.slack.people import user_zone
 from bot.slack.text import fit
 from handlers.afterack import after_ack
 from handlers.unitofwork import transaction
@@ -36,16 +37,18 @@ def move_submitted(ack: Ack, view: dict[str, Any], context: BoltContext, client:
     ref = LeadMove.from_value(view.get("private_metadata"))
     user_id = context.user_id or ""
     playbook = context["playbook"]
+    now = context["now"]
     try:
         with transaction(context) as session:
+            zone = user_zone(session=session, user_id=user_id, playbook=playbook, now=now)
             reply = submit_move(
                 session=session,
                 ref=ref,
                 form=read_move_form(view),
                 actor=user_id,
                 playbook=playbook,
-                now=context["now"],
-                zone=playbook.business_hours.zone,
+                now=now,
+                zone=zone.zone,
             )
     except LeadbotError as refused:
         # The form stays open with what the user typed; the sentence sits under its input.

@@ -154,6 +154,17 @@ class OutboxMessage(SQLModel, table=True):
     last_error: str = Field(default="", max_length=500)
 
 
+class SlackUser(SQLModel, table=True):
+    """What leadbot last heard from Slack's users.info about a person (cached; see bot/slack)."""
+
+    __tablename__ = "slack_user"
+
+    user_id: str = Field(primary_key=True, max_length=20)
+    tz: str = Field(default="", max_length=64)  # an IANA zone, "" when Slack gave none
+    deleted: bool = False  # deactivated in Slack
+    fetched_at: datetime = _aware(nullable=False)
+
+
 class SlackDelivery(SQLModel, table=True):
     """Events API deliveries already handled, so Slack's retries repeat no side effect."""
 

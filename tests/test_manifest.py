@@ -18,6 +18,7 @@ SCOPE_OF_METHOD: dict[str, str | None] = {
     "views_publish": None,
     "views_update": None,
     "auth_test": None,
+    "users_info": "users:read",
 }
 CALL = re.compile(
     r"\.(auth_\w+|chat_\w+|views_\w+|users_\w+|conversations_\w+|files_\w+|"

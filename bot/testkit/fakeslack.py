@@ -87,6 +87,7 @@ class FakeSlack:
         self.down = False  # True: every request answers HTTP 503, as in a Slack outage
         self._gates: dict[str, threading.Event] = {}  # method -> calls wait until it is set
         self._latency: dict[str, float] = {}  # method -> seconds each call takes to answer
+        self._people: dict[str, tuple[str, bool]] = {}  # user -> (time zone, deactivated)
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._calls: list[Call] = []
@@ -199,6 +200,11 @@ class FakeSlack:
             with self._lock:
                 del self._gates[method]
             gate.set()
+
+    def set_user(self, user: str, *, tz: str = USER_TZ, deleted: bool = False) -> None:
+        """What users.info answers for `user` (everyone else: USER_TZ, active)."""
+        with self._lock:
+            self._people[user] = (tz, deleted)
 
     def answer_slowly(self, method: str, seconds: float) -> None:
         """Every later call to `method` takes `seconds` to answer, as a slow Slack webhook does."""
@@ -424,7 +430,8 @@ class FakeSlack:
         user = args.get("user")
         if not user:
             return _error("user_not_found")
-        offset = datetime.now(ZoneInfo(USER_TZ)).utcoffset()
+        tz, deleted = self._people.get(str(user), (USER_TZ, False))
+        offset = datetime.now(ZoneInfo(tz)).utcoffset()
         tz_offset = int(offset.total_seconds()) if offset is not None else 0
         return {
             "ok": True,
@@ -433,8 +440,9 @@ class FakeSlack:
                 "team_id": TEAM_ID,
                 "name": str(user).lower(),
                 "real_name": f"User {user}",
-                "tz": USER_TZ,
+                "tz": tz,
                 "tz_offset": tz_offset,
+                "deleted": deleted,
                 "is_bot": False,
                 "profile": {"display_name": f"user-{user}"},
             },

@@ -1,4 +1,4 @@
-"""Pursuit: qualification, closing, revisit and snooze dates, contact attempts, won amounts.
+"""Pursuit: qualification, closing, revisit and snooze dates, attempts, amounts; users' zones.
 
 Revision ID: 0002
 Revises: 0001
@@ -37,9 +37,18 @@ def upgrade() -> None:
             sa.Column("currency", sa.String(length=3), nullable=False, server_default="")
         )
     op.create_index("ix_lead_revisit_at", "lead", ["revisit_at"])
+    op.create_table(
+        "slack_user",
+        sa.Column("user_id", sa.String(length=20), nullable=False),
+        sa.Column("tz", sa.String(length=64), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("user_id"),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("slack_user")
     op.drop_index("ix_lead_revisit_at", table_name="lead")
     with op.batch_alter_table("lead") as lead:
         for name in (*WHEN, "attempts", "nurture_touches", "reason", "amount", "currency"):

@@ -1,0 +1,68 @@
+"""People in Slack: each user's time zone, from users.info, cached for a week.
+
+A request never waits for Slack: it reads the cache (the playbook's zone when the user is not in
+it yet) and the handler refreshes a missing or old entry after the ack (`look_up_user`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.playbook.model import Playbook
+from store.db import SessionFactory, session_scope
+from store.users import get_slack_user, save_slack_user
+
+log = logging.getLogger(__name__)
+
+CACHE_FOR = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class UserZone:
+    zone: ZoneInfo
+    stale: bool  # not cached, or cached over a week ago: look the user up after the ack
+
+
+def user_zone(*, session: Session, user_id: str, playbook: Playbook, now: datetime) -> UserZone:
+    """The user's time zone as last heard from Slack, else the playbook's."""
+    cached = get_slack_user(session=session, user_id=user_id) if user_id else None
+    fallback = playbook.business_hours.zone
+    if cached is None:
+        return UserZone(zone=fallback, stale=bool(user_id))
+    return UserZone(zone=_zone(cached.tz) or fallback, stale=now - cached.fetched_at > CACHE_FOR)
+
+
+def look_up_user(
+    *, client: WebClient, session_factory: SessionFactory, user_id: str, now: datetime
+) -> None:
+    """Ask Slack for the user's time zone and cache it (called after the ack)."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except (SlackApiError, OSError) as error:
+        log.warning("users.info for %s failed (%s); using the playbook's time zone", user_id, error)
+        return
+    tz = str(user.get("tz") or "")
+    with session_scope(session_factory) as session:
+        save_slack_user(
+            session=session,
+            user_id=user_id,
+            tz=tz if _zone(tz) else "",
+            deleted=bool(user.get("deleted")),
+            now=now,
+        )
+
+
+def _zone(name: str) -> ZoneInfo | None:
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
