@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import OperationalError
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +33,7 @@ from bot.intakeschema import event_example, event_schema, lead_example, lead_sch
 from bot.leadinput import parse_event, parse_lead
 from bot.playbook import Playbook
 from bot.settings import Settings
+from bot.slackrequest import bolt_request as bolt_request_of
 from bot.webforms import add_web_forms
 from store.db import SessionFactory, database_answers, session_scope
 
@@ -276,9 +277,7 @@ def create_http_app(
             body = raw.decode("utf-8")
         except UnicodeDecodeError:
             return JSONResponse(status_code=400, content={"error": "the body is not UTF-8"})
-        bolt_request = BoltRequest(
-            body=body, query=request.url.query, headers=dict(request.headers)
-        )
+        bolt_request = bolt_request_of(raw=body, query=request.url.query, headers=request.headers)
         # Bolt's App is synchronous: run it in the thread pool so the event loop never blocks.
         bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
         return Response(
