@@ -254,30 +254,61 @@ class EventIn(BaseModel):
 
 #: Characters no text column stores on PostgreSQL (NUL) or that no person types (other controls).
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Half of a UTF-16 pair: a JSON escape ("\ud800") can carry one, but it is no text (UTF-8
+#: cannot encode it, so neither a database nor pydantic nor a JSON answer takes it).
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def shown(name: object) -> str:
+    """A field name as an answer can quote it: a lone surrogate becomes U+FFFD."""
+    return SURROGATE.sub("\ufffd", str(name))
 
 
 def unstorable(data: Mapping[str, Any]) -> list[FieldError]:
-    """Values no database column takes alike: control characters, NaN and infinite numbers."""
+    """Values no database column takes alike: control characters, lone surrogates, NaN and
+    infinite numbers; one error per field, named so the answer can quote it."""
     errors: list[FieldError] = []
     for name, value in data.items():
-        for item in _leaves(value):
+        for item in _leaves(value, name):
             if isinstance(item, str) and CONTROL.search(item):
-                errors.append(FieldError(str(name), "Remove the control character (like NUL)"))
+                errors.append(FieldError(shown(name), "Remove the control character (like NUL)"))
+                break
+            if isinstance(item, str) and SURROGATE.search(item):
+                message = "Remove the broken character (half of a UTF-16 pair, like \\ud800)"
+                errors.append(FieldError(shown(name), message))
                 break
             if isinstance(item, float) and not math.isfinite(item):
-                errors.append(FieldError(str(name), "Give a finite number (not NaN or Infinity)"))
+                errors.append(FieldError(shown(name), "Give a finite number (not NaN or Infinity)"))
                 break
     return errors
 
 
-def _leaves(value: Any) -> Iterator[Any]:
+def _checkable(data: Mapping[str, Any], refused: list[FieldError]) -> dict[str, Any]:
+    """The fields the models may judge: what `unstorable` refused is left out, as pydantic
+    cannot read a lone surrogate (and would quote it back in a message no answer can carry)."""
+    fields = {e.field for e in refused}
+    return {k: v for k, v in data.items() if shown(k) not in fields}
+
+
+def _without(errors: list[FieldError], fields: set[str]) -> list[FieldError]:
+    """A field already refused is not also 'required' because it was left out."""
+    return [e for e in errors if e.field not in fields]
+
+
+def _leaves(value: Any, name: object = "") -> Iterator[Any]:
+    """Every key and scalar inside a value, the field's own name first."""
+    yield name
+    yield from _values(value)
+
+
+def _values(value: Any) -> Iterator[Any]:
     if isinstance(value, dict):
         for key, item in value.items():
             yield key
-            yield from _leaves(item)
+            yield from _values(item)
     elif isinstance(value, list):
         for item in value:
-            yield from _leaves(item)
+            yield from _values(item)
     else:
         yield value
 
@@ -300,14 +331,18 @@ def parse_lead(data: dict[str, Any], playbook: Playbook) -> LeadIn:
     known = set(LeadIn.model_fields) | set(playbook.custom_fields)
     custom = ", ".join(playbook.custom_fields) or "none"
     unknown = f"leadbot does not know this field; the playbook's custom fields: {custom}"
-    errors = [FieldError(name, unknown) for name in sorted(set(data) - known)]
-    errors += unstorable(data)
+    errors = [FieldError(shown(name), unknown) for name in sorted(set(data) - known)]
+    refused = unstorable(data)
+    errors += refused
+    checkable = _checkable(data, refused)
     context = {"playbook": playbook}
-    lead = _validated(LeadIn, data, errors, context)
+    judged: list[FieldError] = []
+    lead = _validated(LeadIn, checkable, judged, context)
+    errors += _without(judged, {e.field for e in refused})
     contact: Contact | None = lead
     if lead is None and not {e.field for e in errors} & set(Contact.model_fields):
         # Another field is wrong: judge the contact alone, so junk is reported in the same go.
-        picked = {k: v for k, v in data.items() if k in Contact.model_fields}
+        picked = {k: v for k, v in checkable.items() if k in Contact.model_fields}
         contact = _validated(Contact, picked, [], context)
     if contact is not None:
         reason = junk_reason(email=contact.email, name=contact.name, company=contact.company)
@@ -320,8 +355,11 @@ def parse_lead(data: dict[str, Any], playbook: Playbook) -> LeadIn:
 
 def parse_event(data: dict[str, Any], playbook: Playbook, now: datetime) -> EventIn:
     """Check a raw engagement event against the playbook; InvalidLead lists every mistake."""
-    errors = unstorable(data)
-    event = _validated(EventIn, data, errors, {"playbook": playbook, "now": now})
+    refused = unstorable(data)
+    judged: list[FieldError] = []
+    context = {"playbook": playbook, "now": now}
+    event = _validated(EventIn, _checkable(data, refused), judged, context)
+    errors = refused + _without(judged, {e.field for e in refused})
     if all(data.get(name) in (None, "") for name in ("lead_id", "email")):
         errors.append(FieldError("email", "Give the lead's email or lead_id"))
     if errors or event is None:

@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
-from slack_bolt import App, BoltRequest
+from slack_bolt import App
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import OperationalError
 from starlette.background import BackgroundTask
@@ -35,6 +35,7 @@ from bot.intake.schema import event_example, event_schema, lead_example, lead_sc
 from bot.intake.webforms import add_web_forms
 from bot.playbook.model import Playbook
 from bot.runtime.settings import Settings
+from bot.runtime.slackrequest import bolt_request as bolt_request_of
 from handlers.afterack import AfterAck, DeferredRuns, request_context
 from store.db import SessionFactory, database_answers, session_scope
 
@@ -292,8 +293,8 @@ def create_http_app(
         except UnicodeDecodeError:
             return JSONResponse(status_code=400, content={"error": "the body is not UTF-8"})
         context, deferred = request_context()
-        bolt_request = BoltRequest(
-            body=body, query=request.url.query, headers=dict(request.headers), context=context
+        bolt_request = bolt_request_of(
+            raw=body, query=request.url.query, headers=request.headers, context=context
         )
         # Bolt's App is synchronous: run it in the thread pool so the event loop never blocks.
         bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)

@@ -168,6 +168,35 @@ def test_an_event_in_the_future_is_refused(playbook) -> None:
     assert [e.field for e in caught.value.errors] == ["at"]
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"email": "\ud800"},  # pydantic itself failed quoting it in its message (a 500)
+        {"email": "ann@brightlabs.co.uk", "name": "Ann \udfff"},
+        {"email": "ann@brightlabs.co.uk", "product": {"\ud83d": 1}},
+    ],
+)
+def test_a_lone_surrogate_is_refused_once_as_a_broken_character(
+    playbook, data: dict[str, Any]
+) -> None:
+    [error] = errors_of(data, playbook)
+    assert error.field in data
+    assert "UTF-16" in error.message
+
+
+def test_a_field_named_with_a_lone_surrogate_is_named_so_an_answer_can_carry_it(playbook) -> None:
+    errors = errors_of({"email": "ann@brightlabs.co.uk", "x\ud800": 1}, playbook)
+    assert {e.field for e in errors} == {"x\ufffd"}
+    for error in errors:
+        (error.field + error.message).encode()  # a JSON answer is UTF-8
+
+
+def test_an_event_with_a_lone_surrogate_is_refused_as_a_broken_character(playbook) -> None:
+    with pytest.raises(InvalidLead) as caught:
+        parse_event({"email": "\ud800@brightlabs.co.uk", "type": "page_view"}, playbook, NOW)
+    assert [e.field for e in caught.value.errors] == ["email"]
+
+
 def test_a_valid_event_comes_back_with_the_type_key(playbook) -> None:
     event = parse_event({"email": "Tom@BrightLabs.co.uk", "type": "Demo Request"}, playbook, NOW)
     assert event.email is not None

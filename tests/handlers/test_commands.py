@@ -42,6 +42,13 @@ def test_claim_without_a_number_says_how(harness: Harness) -> None:
     assert answer.json()["text"] == "Which lead? Write `/lead claim 42`."
 
 
+def test_a_command_that_says_payload_reaches_the_command(harness: Harness) -> None:
+    # Bolt read any form body with the word 'payload' in it as an interaction: no listener (404).
+    answer = harness.command(REP, "show payload")
+    assert answer.status_code == 200
+    assert answer.json()["text"].startswith("'payload' is not a lead;")
+
+
 def test_claim_of_a_word_is_refused_readably(harness: Harness) -> None:
     answer = harness.command(REP, "claim <!everyone>")
     text = answer.json()["text"]

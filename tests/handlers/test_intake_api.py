@@ -253,6 +253,9 @@ RAW_HEADERS = {"Authorization": "Bearer test-intake-token", "content-type": "app
         ('{"email": "tom@brightlabs.co.uk", "product": NaN}', "body"),
         ('{"email": "tom@brightlabs.co.uk", "product": Infinity}', "body"),
         ("[" * 20_000 + "]" * 20_000, "body"),  # nested past any real form
+        ('{"email": "\\ud800"}', "email"),  # half a UTF-16 pair: was a 500
+        ('{"email": "tom@brightlabs.co.uk", "\\udfff": 1}', "\ufffd"),
+        ('{"email": "tom@brightlabs.co.uk", "product": "\\ud83d"}', "product"),  # was stored
     ],
 )
 def test_what_no_database_stores_is_a_400_on_both(harness: Harness, body: str, field: str) -> None:
@@ -291,6 +294,13 @@ def test_an_unexpected_failure_is_a_500_with_an_incident_that_closes_the_connect
     assert answer.headers["connection"] == "close"
     harness.clock.now = NOW
     assert harness.intake(LEAD).status_code == 201  # the client's next request is served
+
+
+def test_a_surrogate_written_in_utf_8_bytes_is_a_400(harness: Harness) -> None:
+    body = b'{"email": "\xed\xa0\x80@brightlabs.co.uk"}'  # invalid UTF-8, as Python reads JSON
+    answer = harness.http.post("/api/leads", content=body, headers=RAW_HEADERS)
+    assert answer.status_code == 400
+    assert [e["field"] for e in answer.json()["errors"]] == ["email"]
 
 
 def test_a_body_past_64_kb_is_413_unread(harness: Harness) -> None:
