@@ -60,6 +60,7 @@ def tell_privately(respond: Respond | None, text: str) -> None:
     Nothing without a response URL (a malformed payload): the user then sees no reply, and
     whatever went wrong is in the log already.
     """
-    if respond is None:
+    # Bolt hands every listener a Respond, with response_url None when the payload had none.
+    if respond is None or respond.response_url is None:
         return
     respond(text=text, response_type="ephemeral", replace_original=False)

@@ -133,6 +133,9 @@ def others_wait_to_write(session: Session) -> bool:
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for DATABASE_URL: SQLite (WAL, foreign keys on) or PostgreSQL via psycopg."""
+    # A database error's message then names the statement, not its values: what a request sent
+    # (a lead's details, a note) stays out of incident logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         connect_args = {"check_same_thread": False}
         if url in ("sqlite://", "sqlite:///:memory:"):

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
@@ -18,6 +19,7 @@ from bot.core.clock import utc_now
 from bot.core.errors import LeadbotError
 from bot.playbook.model import Playbook
 from bot.runtime.settings import Settings
+from bot.runtime.slackshape import describe
 from bot.slack.ids import BlockId
 from handlers.afterack import after_ack
 from handlers.unitofwork import AlreadyHandled, incident_text, tell_privately
@@ -56,13 +58,18 @@ def create_app(
     logger = logging.getLogger("leadbot.slack")
     with _without_token_skipped_warning(logger):
         app = App(
+            name=logger.name,  # Bolt names the listeners' logger after the app
             client=make_web_client(settings),
-            # Without a secret (Socket Mode only) nothing may reach this app over HTTP: `serve`
-            # then mounts no /slack/events handler.
             signing_secret=secret.get_secret_value() if secret else "",
-            request_verification_enabled=secret is not None,
+            # The HTTP edge (bot/runtime/http.py) verifies Slack's signature over the raw bytes
+            # before anything reads them, then hands Bolt the checked body re-encoded as JSON;
+            # Socket Mode needs no signature. Without a secret `serve` mounts no /slack/events.
+            request_verification_enabled=False,
             process_before_response=True,
             token_verification_enabled=False,
+            # Unhandled requests go to handle_error, which logs one line: Bolt's own warning
+            # quotes the request's body.
+            raise_error_for_unhandled_request=True,
             logger=logger,
         )
 
@@ -112,6 +119,9 @@ def handle_error(
     if isinstance(error, AlreadyHandled):
         logger.info("Slack re-delivered event %s; already handled", error)
         return BoltResponse(status=200, body="")
+    if isinstance(error, BoltUnhandledRequestError):
+        logger.warning("No listener takes this Slack request (%s); answered 404", describe(body))
+        return BoltResponse(status=404, body={"error": "unhandled request"})
     text = error.user_message if isinstance(error, LeadbotError) else incident_text(error, logger)
     if body.get("command"):
         # A slash command's HTTP response is itself an ephemeral reply.

@@ -18,11 +18,12 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from fastapi_offline import FastAPIOffline
 from pydantic import BaseModel, Field
-from slack_bolt import App
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import OperationalError
 from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.core.clock import utc_now
@@ -35,7 +36,7 @@ from bot.intake.schema import event_example, event_schema, lead_example, lead_sc
 from bot.intake.webforms import add_web_forms
 from bot.playbook.model import Playbook
 from bot.runtime.settings import Settings
-from bot.runtime.slackrequest import bolt_request as bolt_request_of
+from bot.runtime.slackshape import MalformedSlackBody, read_slack_body
 from handlers.afterack import AfterAck, DeferredRuns, request_context
 from store.db import SessionFactory, database_answers, session_scope
 
@@ -85,6 +86,40 @@ def _signed_by_slack(verifier: SignatureVerifier | None, raw: bytes, request: Re
         return verifier.is_valid_request(raw, dict(request.headers))
     except ValueError:  # a timestamp like 'abc' or '1700000000.5'
         return False
+
+
+#: Slack's headers on a re-delivered event; the rest of a request's headers stay at the edge.
+SLACK_RETRY_HEADERS = ("x-slack-retry-num", "x-slack-retry-reason")
+
+
+def _dispatch_slack(
+    bolt_app: App, raw: bytes, headers: Headers, query: str, context: dict[str, Any]
+) -> BoltResponse:
+    """Bolt's answer to a verified request, once its body is shaped as Slack sends it.
+
+    A malformed body gets 400 and one log line naming the field at fault, and reaches no listener
+    (so no reply goes to a URL it names). Bolt is handed the checked object as JSON, with only the
+    headers it reads: nothing a client adds (Bolt's own x-slack-bolt-lazy-* ones) steers it.
+    """
+    try:
+        body = read_slack_body(raw.decode("utf-8"), headers.get("content-type", ""))
+    except UnicodeDecodeError:
+        return _malformed_slack("the body is not UTF-8")
+    except MalformedSlackBody as refused:
+        return _malformed_slack(refused.reason)
+    kept = {name: headers[name] for name in SLACK_RETRY_HEADERS if name in headers}
+    bolt_request = BoltRequest(
+        body=body,
+        query=query,
+        headers={**kept, "content-type": "application/json"},
+        context=context,
+    )
+    return bolt_app.dispatch(bolt_request)
+
+
+def _malformed_slack(reason: str) -> BoltResponse:
+    log.warning("Refused a signed Slack request that is not shaped as Slack sends it: %s", reason)
+    return BoltResponse(status=400, body={"error": f"not shaped as Slack sends it: {reason}"})
 
 
 def _no_constant(name: str) -> Any:
@@ -288,16 +323,12 @@ def create_http_app(
             # Checked over the raw bytes before anything reads them: an unverified request is
             # never parsed, never logged, and never makes us call a URL it names.
             return JSONResponse(status_code=401, content={"error": "invalid request"})
-        try:
-            body = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            return JSONResponse(status_code=400, content={"error": "the body is not UTF-8"})
         context, deferred = request_context()
-        bolt_request = bolt_request_of(
-            raw=body, query=request.url.query, headers=request.headers, context=context
+        # Reading the body (up to 1 MB) and Bolt's App are synchronous: they run in the thread
+        # pool so the event loop never blocks.
+        bolt_response = await run_in_threadpool(
+            _dispatch_slack, bolt_app, raw, request.headers, request.url.query, context
         )
-        # Bolt's App is synchronous: run it in the thread pool so the event loop never blocks.
-        bolt_response = await run_in_threadpool(bolt_app.dispatch, bolt_request)
         return Response(
             status_code=bolt_response.status,
             content=bolt_response.body,

@@ -6,7 +6,9 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import IntegrityError
 
 from store.db import (
     FairLock,
@@ -104,3 +106,17 @@ def test_the_next_sqlite_writer_finds_the_lock_free(tmp_path: Path) -> None:
 def _write_one(make: SessionFactory) -> None:
     with session_scope(make) as session:
         make_lead(session)
+
+
+def test_a_database_error_names_the_statement_but_not_its_parameters(engine: Engine) -> None:
+    # Incidents log the error: the values a request sent must not ride along as parameters.
+    # (PostgreSQL's own DETAIL line may still name a duplicate key's value.)
+    make = session_factory(engine)
+    with session_scope(make) as session:
+        make_lead(session, email="ana.private@example.com", email_key="ana.private@example.com")
+    with pytest.raises(IntegrityError) as duplicate, session_scope(make) as session:
+        make_lead(session, email="ana.private@example.com", email_key="ana.private@example.com")
+    message = str(duplicate.value)
+    assert "INSERT INTO lead" in message
+    assert "[SQL parameters hidden due to hide_parameters=True]" in message
+    assert "Head of Data" not in message  # a parameter no database error quotes
