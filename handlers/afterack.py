@@ -3,27 +3,23 @@
 Slack waits at most 3 seconds for the answer to a click, a command or an event, and a listener
 runs before that answer goes out (`process_before_response`). So a listener never calls Slack
 itself: it defers the call with `after_ack(context, call)`. The HTTP edge hands the deferred calls
-to a thread pool once the response is sent (`DeferredRuns`), Socket Mode runs them after the
-envelope is acknowledged. Messages that must survive a restart go through the outbox instead;
-deferred here is only what cannot wait for it (a modal's trigger_id lasts 3 seconds) or what is
-tied to the request (a private reply through its response_url, valid for 30 minutes).
+to a thread pool once the response is sent (`DeferredRuns`); Socket Mode
+(bot/runtime/socketmode.py) runs them after the envelope is acknowledged. Messages that must
+survive a restart go through the outbox instead; deferred here is only what cannot wait for it
+(a modal's trigger_id lasts 3 seconds) or what is tied to the request (a private reply through
+its response_url, valid for 30 minutes).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import BoltContext, BoltRequest
-from slack_bolt.adapter.socket_mode import SocketModeHandler
-from slack_bolt.adapter.socket_mode.internals import build_headers, send_response
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
-from slack_sdk.socket_mode.client import BaseSocketModeClient
-from slack_sdk.socket_mode.request import SocketModeRequest
 
 from bot.slack.people import look_up_user
 
@@ -137,16 +133,3 @@ def request_context() -> tuple[dict[str, Any], AfterAck]:
     """A fresh context for a BoltRequest, holding the `AfterAck` the edge runs after answering."""
     deferred = AfterAck()
     return {AFTER_ACK: deferred}, deferred
-
-
-class SocketModeAfterAck(SocketModeHandler):
-    """Bolt's Socket Mode handler, which runs a request's deferred calls after acknowledging it."""
-
-    def handle(self, client: BaseSocketModeClient, req: SocketModeRequest) -> None:
-        start = time.time()
-        context, deferred = request_context()
-        request = BoltRequest(
-            mode="socket_mode", body=req.payload, headers=build_headers(req), context=context
-        )
-        send_response(client, req, self.app.dispatch(request), start)
-        deferred.run()

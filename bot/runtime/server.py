@@ -25,7 +25,7 @@ from bot.playbook.model import Playbook
 from bot.runtime.app import create_app, make_web_client
 from bot.runtime.http import create_http_app
 from bot.runtime.settings import Settings
-from handlers.afterack import SocketModeAfterAck
+from bot.runtime.socketmode import SocketModeAfterAck
 from jobs.worker import OutboxWorker
 from store.db import make_engine, session_factory
 from store.migrate import pending_migrations

@@ -12,8 +12,9 @@ from slack_sdk import WebClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from bot.runtime.socketmode import SocketModeAfterAck
 from bot.testkit.fakeslack import FakeSlack
-from handlers.afterack import AFTER_ACK, AfterAck, DeferredRuns, SocketModeAfterAck, after_ack
+from handlers.afterack import AFTER_ACK, AfterAck, DeferredRuns, after_ack
 
 
 def test_deferred_calls_run_in_order_and_a_failure_does_not_stop_the_rest() -> None:
@@ -82,10 +83,37 @@ def test_socket_mode_acknowledges_the_envelope_before_the_deferred_calls() -> No
         after_ack(context, lambda: order.append("deferred call"))
 
     handler = SocketModeAfterAck(app, "xapp-test")
-    payload = {"command": "/lead", "text": "new", "user_id": "U1", "team_id": "T1"}
+    payload = {
+        "command": "/lead", "text": "new", "user_id": "U1", "team_id": "T1",
+        "channel_id": "C1", "trigger_id": "1.2.3", "response_url": fake.response_url("U1"),
+    }  # fmt: skip
     request = SocketModeRequest(type="slash_commands", envelope_id="E1", payload=payload)
     try:
         handler.handle(RecordingSocket(order), request)  # type: ignore[arg-type]
     finally:
         fake.stop()
     assert order == ["ack E1", "deferred call"]
+
+
+def test_socket_mode_acknowledges_a_malformed_request_and_hands_it_to_no_listener(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    order: list[str] = []
+    fake = FakeSlack().start()
+    client = WebClient(token="xoxb-test", base_url=fake.url)
+    app = App(client=client, signing_secret="s" * 32, token_verification_enabled=False)
+
+    @app.command("/lead")
+    def lead(ack: Any) -> None:
+        order.append("listener")
+        ack()
+
+    handler = SocketModeAfterAck(app, "xapp-test")
+    payload = {"command": "/lead", "text": None, "user_id": "U1", "team_id": "T1"}
+    request = SocketModeRequest(type="slash_commands", envelope_id="E2", payload=payload)
+    try:
+        handler.handle(RecordingSocket(order), request)  # type: ignore[arg-type]
+    finally:
+        fake.stop()
+    assert order == ["ack E2"]
+    assert "not shaped as Slack sends it" in caplog.text
