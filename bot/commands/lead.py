@@ -14,6 +14,7 @@ from bot.commands.words import move_request, resolve_lead
 from bot.core.errors import LeadbotError, LeadNotFound
 from bot.core.moves import Move
 from bot.core.stages import Stage
+from bot.intake.leadinput import CONTROL
 from bot.playbook.model import Playbook
 from bot.pursuit.moves import apply_move
 from bot.slack.home import home_view
@@ -71,7 +72,8 @@ def _mine(_: str, call: CommandCall) -> Reply:
 
 
 def _lead_and_rest(name: str, text: str, call: CommandCall) -> tuple[int, str]:
-    word, _, rest = text.strip().partition(" ")
+    # Any whitespace ends the lead's word: Slack keeps the line breaks of a multi-line command.
+    word, rest = [*text.split(maxsplit=1), "", ""][:2]
     if not word:
         raise LeadbotError(f"Which lead? Write `/lead {name} 42`.")
     return resolve_lead(word, call.session), rest.strip()
@@ -141,6 +143,8 @@ def subcommand_of(text: str) -> Subcommand | None:
 
 def run_lead_command(text: str, call: CommandCall) -> Reply:
     """Run `/lead <text>` for `call.user_id`."""
+    # No person types control characters, and PostgreSQL stores no NUL: they become spaces.
+    text = CONTROL.sub(" ", text)
     words = text.split()
     sub = subcommand_of(text)
     if sub is None:

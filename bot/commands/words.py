@@ -30,6 +30,7 @@ AMOUNT = re.compile(
     r"(?P<symbol>[€$£])?\s*(?P<number>\d[\d,.' ]*\d|\d)\s*(?P<scale>[kKmM])?\b"
     r"\s*(?P<code>[A-Za-z]{3})?\b"
 )
+CODE_BEFORE = re.compile(r"\b([A-Za-z]{3})\s*$")  # a currency code written first: "EUR 18000"
 SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
 ATTEMPT_CHANNELS = {
     "call": "call", "phone": "call", "email": "e-mail", "e-mail": "e-mail", "mail": "e-mail",
@@ -156,7 +157,11 @@ def read_amount(text: str, lead_id: int) -> tuple[Amount | None, str]:
     if code and pycountry.currencies.get(alpha_3=code) is None:  # "18000 for the renewal"
         code, end = "", match.end("scale") if match.group("scale") else match.end("number")
     currency = code or SYMBOLS.get(match.group("symbol") or "", "")
-    rest = (text[: match.start()] + " " + text[end:]).strip(" ,;")
+    start = match.start()
+    before = CODE_BEFORE.search(text[:start])
+    if not currency and before and pycountry.currencies.get(alpha_3=before[1].upper()):
+        currency, start = before[1].upper(), before.start()  # "EUR 18000"
+    rest = (text[:start] + " " + text[end:]).strip(" ,;")
     return Amount(value=number * scale, currency=currency), " ".join(rest.split())
 
 

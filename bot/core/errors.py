@@ -102,7 +102,7 @@ class NotClaimable(LeadbotError):
 class NotOnTeam(LeadbotError):
     def __init__(self, lead_id: int, team_name: str) -> None:
         super().__init__(
-            f"Only reps and the manager of {team_name} can claim lead #{lead_id}. "
+            f"Only reps and the manager of {team_name} (or an admin) can claim lead #{lead_id}. "
             "Ask your RevOps admin to add you to the team in the playbook."
         )
 

@@ -191,4 +191,6 @@ def _message(error: Any) -> str:
         return f"unknown setting '{error['loc'][-1]}' (check the spelling)"
     if error["type"] == "missing":
         return f"'{error['loc'][-1]}' is required"
+    if error["type"] == "enum":  # a stage or a move: name the word that is not one
+        return f"'{error['input']}' is not one of {error['ctx']['expected']}"
     return message

@@ -348,10 +348,18 @@ def _move_problems(data: dict[str, Any]) -> list[Problem]:
         for stage, moves in _mapping(raw_moves).items():
             if stage in Stage.__members__.values() and isinstance(moves, list):
                 declared[Stage(stage)] = [Move(m) for m in moves if m in Move.__members__.values()]
+    # A misspelt move or stage has its own error; what it would reach is unknown, so no
+    # "unreachable" problem follows from it.
+    misspelt = raw_moves is not None and any(
+        stage not in declared or len(moves) != len(declared[stage])
+        for stage, moves in _mapping(raw_moves).items()
+    )
     reached = set(ENTRY_STAGES)
     for moves in declared.values():
         reached |= {MOVES[m].to for m in moves if MOVES[m].to is not None}  # type: ignore[misc]
     for stage in _mapping(data.get("stages")):
+        if misspelt:
+            break
         if stage in Stage.__members__.values() and Stage(stage) not in reached:
             where = ("stages", stage)
             problems.append((where, f"no move leads to stage '{stage}': add one under moves:"))
@@ -359,7 +367,8 @@ def _move_problems(data: dict[str, Any]) -> list[Problem]:
     allowed = {move for moves in declared.values() for move in moves}
     for move in sorted(allowed):
         kind = MOVES[move].reasons
-        if kind is not None and kind.value in reasons and not reasons[kind.value]:
+        # An empty list; a missing value (`disqualify:`) has its own error already.
+        if kind is not None and reasons.get(kind.value) == []:
             at: tuple[str | int, ...] = ("reasons", kind.value)
             problems.append((at, f"'{move}' needs reasons to choose from: list some here"))
     for stage, moves in declared.items():

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from dateparser.search import search_dates
 
 from bot.core.errors import MoveIncomplete
+from bot.slack.text import fit
 
 EXAMPLES = "“in 3 months”, “next tuesday 9am”, “Jan 15” or “2027-03-02”"
 #: A date without a time of day means the start of that working day.
@@ -18,6 +19,9 @@ DAY_STARTS = time(9, 0)
 # dateparser reads a bare number ("18000", "42") as a date; a phrase needs a word.
 HAS_LETTERS_OR_SEPARATORS = re.compile(r"[A-Za-z]|\d[-/.]\d")
 
+
+# "now" is a date to dateparser, but in "not now" (a recycle reason) it names no time to come.
+NOT_DATES = frozenset({"now", "right now"})
 
 # Words that only introduce the date ("revisit in 3 months"): they go with it.
 LEAD_IN = re.compile(r"\b(revisit|until|till|on|in|at|by|from|after)\s*$", re.IGNORECASE)
@@ -41,7 +45,7 @@ def find_date(text: str, *, now: datetime, zone: ZoneInfo) -> FoundDate | None:
     }
     found = search_dates(text, languages=["en"], settings=settings)
     for phrase, when in found or []:
-        if not HAS_LETTERS_OR_SEPARATORS.search(phrase):
+        if not HAS_LETTERS_OR_SEPARATORS.search(phrase) or phrase.strip().lower() in NOT_DATES:
             continue
         local = when.astimezone(zone)
         if local.time() == time(0, 0) and not re.search(r"\d:\d|am|pm|midnight", phrase, re.I):
@@ -58,7 +62,8 @@ def future_date(text: str, *, now: datetime, zone: ZoneInfo, what: str) -> Found
         raise MoveIncomplete(f"When should {what}? Write a date like {EXAMPLES}.")
     if found.at <= now:
         raise MoveIncomplete(
-            f"“{found.phrase}” is in the past; {what} needs a date to come, like {EXAMPLES}."
+            f"“{fit(found.phrase, 60)}” is in the past; "
+            f"{what} needs a date to come, like {EXAMPLES}."
         )
     return found
 

@@ -54,9 +54,14 @@ def authorize(*, lead: Lead, move: Move, user_id: str, playbook: Playbook) -> No
     """
     if may_move(lead=lead, user_id=user_id, playbook=playbook):
         return
-    if move is Move.CLAIM and lead.team is not None:
-        raise NotOnTeam(lead.id or 0, playbook.team(lead.team).name)
-    raise NotYours(f"Only {who_may(lead, playbook)} can {move.value} lead #{lead.id}.")
+    team = playbook.teams.get(lead.team or "")
+    if move is Move.CLAIM and team is not None:
+        raise NotOnTeam(lead.id or 0, team.name)
+    # The state first: of two people acting at once, the one refused learns what happened.
+    raise NotYours(
+        f"Lead #{lead.id} is {stage_name(lead.stage)}: "
+        f"only {who_may(lead, playbook)} can {move.value} it."
+    )
 
 
 def deciders(*, lead: Lead, playbook: Playbook) -> frozenset[str]:

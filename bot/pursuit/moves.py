@@ -22,6 +22,7 @@ from bot.pursuit.lifecycle import claim_lead, move_stage, refresh_card
 from bot.pursuit.machine import check_move
 from bot.slack.history import MoveLine, handed_back_notice, move_line
 from bot.slack.outbox import queue_message, queue_thread_line
+from bot.slack.text import fit
 from store.leads import add_event, get_lead, save_lead
 from store.models import Lead
 
@@ -148,12 +149,15 @@ def _checked_reason(request: MoveRequest, spec: MoveSpec, playbook: Playbook) ->
         return request.reason
     listed = ", ".join(options)
     example = options[0] if options else "the reason"
-    if not request.reason:
+    if not request.reason or request.reason == OTHER:  # "other" without words is no reason
         raise MoveIncomplete(
             f"Why? Give a reason ({listed}, or your own words): "
             f"`/lead {spec.move.value} {request.lead_id} {example}`."
         )
-    raise MoveIncomplete(f"“{request.reason}” is not a reason here; choose one of: {listed}.")
+    # A modal's payload can carry any text: escaped, it pings nobody.
+    raise MoveIncomplete(
+        f"“{fit(request.reason, 60)}” is not a reason here; choose one of: {listed}."
+    )
 
 
 def _checked_date(
@@ -258,8 +262,12 @@ def _touch(
     add_event(session=session, lead_id=lead.id, at=now, kind=EventKind.ATTEMPT,
               actor=request.actor, reason=request.text[:500],
               data={**data, "number": lead.attempts})  # fmt: skip
+    # The way out is Recycle or Disqualify: offered only where the playbook allows one of them
+    # (not to an opportunity's owner, who may neither recycle nor disqualify it).
+    way_out = {Move.RECYCLE, Move.DISQUALIFY} & set(playbook.moves_from(Stage(lead.stage)))
     due = (
-        lead.attempts >= playbook.contact_attempts
+        bool(way_out)
+        and lead.attempts >= playbook.contact_attempts
         and lead.connected_at is None
         and lead.attempts_prompted_at is None
     )

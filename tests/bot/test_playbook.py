@@ -230,3 +230,76 @@ def test_csv_column_mapped_to_an_unknown_field_is_named_with_its_line() -> None:
     assert line == line_of(text, "Purchase Timeframe: timeline")
     assert "'timeline' is no lead field" in message
     assert "timeframe" in message and "product" in message
+
+
+# -- moves: check-config ------------------------------------------------------------------------
+
+DISQUALIFY_REASONS = (
+    "  disqualify: [no budget, no authority, no need, competitor, student or job seeker, spam]"
+)
+
+
+def test_an_unknown_move_is_refused_with_its_line_and_nothing_else() -> None:
+    text = EXAMPLE.replace("working: [touch, qualify,", "working: [touch, qualfy,")
+    [(line, message)] = problems(text)  # not also "no move leads to opportunity"
+    assert line == line_of(text, "qualfy")
+    assert message.startswith("'qualfy' is not one of 'claim', 'touch'")
+
+
+def test_an_unknown_stage_under_moves_is_refused_with_its_line() -> None:
+    text = EXAMPLE.replace("  won: [note]", "  closed: [note]")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "closed: [note]")
+    assert message.startswith("'closed' is not one of 'new', 'nurture'")
+
+
+def test_a_stage_no_move_reaches_is_reported_on_its_line() -> None:
+    text = EXAMPLE.replace("note, hold]", "note]").replace(
+        "opportunity: [won, lost, hold,", "opportunity: [won, lost,"
+    )
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "on_hold: {owner")
+    assert message == "no move leads to stage 'on_hold': add one under moves:"
+
+
+def test_stages_reached_by_the_default_moves_need_no_moves_section() -> None:
+    text = EXAMPLE[: EXAMPLE.index("moves:\n")] + EXAMPLE[EXAMPLE.index("# Contact attempts") :]
+    assert "moves:" not in text.replace("# The moves", "")
+    assert parse_playbook(text).moves is None
+
+
+def test_a_move_that_needs_reasons_with_an_empty_list_is_reported() -> None:
+    text = EXAMPLE.replace(DISQUALIFY_REASONS, "  disqualify: []")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "disqualify: []")
+    assert message == "'disqualify' needs reasons to choose from: list some here"
+
+
+def test_an_empty_reason_list_is_fine_when_its_move_is_not_allowed() -> None:
+    text = (
+        EXAMPLE.replace(DISQUALIFY_REASONS, "  disqualify: []")
+        .replace("sales_ready: [claim, disqualify, note]", "sales_ready: [claim, note]")
+        .replace("working: [touch, qualify, disqualify,", "working: [touch, qualify,")
+    )
+    assert parse_playbook(text).reasons.disqualify == []
+
+
+def test_a_reason_list_without_a_value_is_one_problem() -> None:
+    text = EXAMPLE.replace(DISQUALIFY_REASONS, "  disqualify:")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "  disqualify:", line_of(text, "reasons:"))
+    assert message == "'disqualify' has no value; write it after the colon"
+
+
+def test_reopen_from_an_open_stage_is_reported() -> None:
+    text = EXAMPLE.replace("working: [touch, qualify,", "working: [reopen, touch, qualify,")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "working: [reopen")
+    assert message == "reopen is a move from a closed or held lead only"
+
+
+def test_the_playbook_reads_marketing_and_revisit_after(playbook: Playbook) -> None:
+    assert playbook.marketing is not None
+    assert (playbook.marketing.channel, playbook.marketing.users) == ("C0MKTG0001", ["U0MKTG0001"])
+    assert playbook.revisit_after.days == 90
+    assert playbook.admins == ["U0ADMIN001"]
