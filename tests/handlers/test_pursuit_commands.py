@@ -183,8 +183,10 @@ def test_show_and_mine_answer_while_a_write_transaction_is_open(
         lead_id = make_lead(session, name="Greta Maier", stage=Stage.WORKING, owner_id=REP).id
     with writing(engine) as writer:
         get_lead(session=writer, lead_id=lead_id, for_update=True)  # PostgreSQL: the row locked
-        shown = harness.command(REP, f"show {lead_id}").json()["text"]
-        mine = harness.command(REP, "mine").json()["text"]
+        # settle=False: the rep's time zone is cached after the ack, a write that waits its turn.
+        shown = harness.command(REP, f"show {lead_id}", settle=False).json()["text"]
+        mine = harness.command(REP, "mine", settle=False).json()["text"]
+    harness.settle()
     assert f"#{lead_id} *Greta Maier*" in shown
     assert f"Owner: <@{REP}>" in shown
     assert f"#{lead_id} *Greta Maier*" in mine
