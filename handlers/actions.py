@@ -7,7 +7,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.commands.forms import OpenMoveModal, press_move_button
-from bot.pursuit.lifecycle import claim_lead
+from bot.core.moves import Move
+from bot.pursuit.moves import MoveRequest, apply_move
 from bot.slack.ids import ActionId, LeadMove, LeadRef
 from bot.slack.movemodal import needs_modal
 from bot.slack.people import user_zone
@@ -21,15 +22,12 @@ def claim_button(
 ) -> None:
     ack()
     ref = LeadRef.from_button(action.get("value"))
+    claim = MoveRequest(move=Move.CLAIM, lead_id=ref.lead_id, actor=context.user_id or "")
     with transaction(context) as session:
-        result = claim_lead(
-            session=session,
-            lead_id=ref.lead_id,
-            user_id=context.user_id or "",
-            playbook=context["playbook"],
-            now=context["now"],
+        result = apply_move(
+            session=session, request=claim, playbook=context["playbook"], now=context["now"]
         )
-    reply = claimed_reply(result.lead, result.speed_to_lead_seconds, context["playbook"])
+    reply = claimed_reply(result.lead, result.waited_seconds or 0.0, context["playbook"])
     if respond is not None:  # Slack sends a response_url with every click; a malformed one may not
         after_ack(context, lambda: tell_privately(respond, reply.text))
 

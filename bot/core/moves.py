@@ -57,7 +57,7 @@ class MoveSpec:
 MOVES: dict[Move, MoveSpec] = {
     spec.move: spec
     for spec in (
-        MoveSpec(Move.CLAIM, Stage.WORKING, "Claim", "claimed"),
+        MoveSpec(Move.CLAIM, Stage.WORKING, "Claim", "claimed it"),
         MoveSpec(Move.TOUCH, None, "Log attempt", "logged an attempt"),
         MoveSpec(Move.NOTE, None, "Note", "noted", text_required=True),
         MoveSpec(Move.QUALIFY, Stage.OPPORTUNITY, "Qualify", "qualified it"),

@@ -94,6 +94,9 @@ def apply_move(
             now=now,
         )
         line = MoveLine(lead_id=request.lead_id, actor=request.actor, move=Move.CLAIM)
+        queue_thread_line(
+            session=session, lead_id=request.lead_id, message=move_line(line), now=now
+        )
         return MoveResult(
             lead=claimed.lead,
             move=Move.CLAIM,

@@ -112,7 +112,7 @@ class Case:
 
 
 CASES = [
-    Case(Move.CLAIM, Stage.SALES_READY, Stage.WORKING, EventKind.CLAIMED, "", actor=TEAMMATE,
+    Case(Move.CLAIM, Stage.SALES_READY, Stage.WORKING, EventKind.CLAIMED, "claimed it", actor=TEAMMATE,
          data={"speed_to_lead_seconds": 3600.0},
          lead={"owner_id": TEAMMATE, "claimed_at": NOW}),
     Case(Move.TOUCH, Stage.WORKING, Stage.WORKING, EventKind.ATTEMPT,
@@ -190,15 +190,12 @@ def test_each_move_changes_the_lead_records_it_and_queues_its_messages(
         from_to = (case.start, case.to) if moved else (None, None)
         assert only == (case.kind, case.actor, *from_to, case.reason, case.data)
     kinds = [(kind, channel) for kind, channel, *_ in outbox(session)]
-    expected = [(OutboxKind.UPDATE_CARD, "")]
-    if case.move is not Move.CLAIM:  # the card itself tells who claimed it
-        expected.append((OutboxKind.THREAD_REPLY, ""))
+    expected = [(OutboxKind.UPDATE_CARD, ""), (OutboxKind.THREAD_REPLY, "")]
     if case.notice:
         expected.append((OutboxKind.POST_MESSAGE, MARKETING))
     assert kinds == expected
     texts = [text for *_, text in outbox(session)]
-    if case.move is not Move.CLAIM:
-        assert texts[1] == f"<@{case.actor}> {case.line}"
+    assert texts[1] == f"<@{case.actor}> {case.line}"
     if case.notice:
         assert texts[2] == f"*Lead #{lead.id}* ({lead.name}): <@{case.actor}> {case.line}"
 

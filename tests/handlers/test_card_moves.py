@@ -84,8 +84,8 @@ def test_qualify_is_one_click_and_the_thread_tells_it(harness: Harness) -> None:
     labels = [e["text"]["text"] for b in card.blocks if b["type"] == "actions"
               for e in b["elements"] if e["type"] == "button"]  # fmt: skip
     assert labels[:3] == ["Won", "Lost", "Hold"]
-    [line] = harness.fake.replies(EMEA, ts)
-    assert line.text == f"<@{REP}> qualified it"
+    lines = [m.text for m in harness.fake.replies(EMEA, ts)]
+    assert lines == [f"<@{REP}> claimed it", f"<@{REP}> qualified it"]
 
 
 def test_disqualify_opens_a_form_with_the_playbooks_reasons(harness: Harness) -> None:

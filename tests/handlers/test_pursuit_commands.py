@@ -43,7 +43,10 @@ def lead(harness: Harness, user: str, text: str) -> str:
 
 
 def thread(harness: Harness, ts: str) -> list[str]:
-    return [m.text for m in harness.fake.replies(EMEA, ts)]
+    """The card's thread after the claim's own line, which `claimed_lead` put first."""
+    lines = [m.text for m in harness.fake.replies(EMEA, ts)]
+    assert lines[:1] == [f"<@{REP}> claimed it"]
+    return lines[1:]
 
 
 def card_edits(harness: Harness, ts: str) -> int:
