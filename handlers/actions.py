@@ -71,7 +71,7 @@ def move_button(
             on_error=lambda error: tell_privately(respond, incident_text(error, context.logger)),
         )
         return
-    after_ack(context, lambda: tell_privately(respond, answer.text))
+    after_ack(context, lambda: tell_privately(respond, answer.text, answer.blocks or None))
 
 
 def register(app: App) -> None:

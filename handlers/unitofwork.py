@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from slack_bolt import BoltContext, Respond
 from sqlmodel import Session
@@ -54,7 +55,9 @@ def incident_text(error: Exception, logger: logging.Logger) -> str:
     )
 
 
-def tell_privately(respond: Respond | None, text: str) -> None:
+def tell_privately(
+    respond: Respond | None, text: str, blocks: list[dict[str, Any]] | None = None
+) -> None:
     """An ephemeral reply through the request's response URL, leaving the original message.
 
     Nothing without a response URL (a malformed payload): the user then sees no reply, and
@@ -63,4 +66,4 @@ def tell_privately(respond: Respond | None, text: str) -> None:
     # Bolt hands every listener a Respond, with response_url None when the payload had none.
     if respond is None or respond.response_url is None:
         return
-    respond(text=text, response_type="ephemeral", replace_original=False)
+    respond(text=text, blocks=blocks, response_type="ephemeral", replace_original=False)

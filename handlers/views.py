@@ -60,7 +60,9 @@ def move_submitted(ack: Ack, view: dict[str, Any], context: BoltContext, client:
         channel = ref.channel_id
         after_ack(
             context,
-            lambda: client.chat_postEphemeral(channel=channel, user=user_id, text=reply.text),
+            lambda: client.chat_postEphemeral(
+                channel=channel, user=user_id, text=reply.text, blocks=reply.blocks or None
+            ),
         )
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
+from bot.core.moves import Move
 from bot.core.stages import Stage, stage_name
 from bot.playbook.model import Playbook
-from bot.slack.cards import duration_words, mention, slack_date
+from bot.slack.cards import duration_words, fit_markup, mention, move_actions, slack_date
 from bot.slack.history import MoveLine, move_line
 from bot.slack.text import Message, escape, fit
 from store.models import Lead, LeadEvent
@@ -35,12 +37,18 @@ def move_reply(lead: Lead, line: MoveLine, playbook: Playbook, *, offer_way_out:
     step = playbook.next_step(Stage(lead.stage))
     if step:
         text += f" Next step: {escape(step)}"
-    if offer_way_out:
-        text += (
-            f"\n{lead.attempts} attempts and no connect yet: time to let go? "
-            f"`/lead recycle {lead.id} no response` or `/lead disqualify {lead.id} <reason>`."
-        )
-    return Message(text=text)
+    if not offer_way_out:
+        return Message(text=text)
+    ways_out = tuple(
+        m for m in (Move.RECYCLE, Move.DISQUALIFY) if m in playbook.moves_from(Stage(lead.stage))
+    )
+    question = f"{lead.attempts} attempts and no connect yet: time to let go?"
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": {"type": "mrkdwn", "text": fit_markup(text)}},
+        {"type": "section", "text": {"type": "mrkdwn", "text": question}},
+        {"type": "actions", "elements": move_actions(lead, ways_out)},
+    ]
+    return Message(text=f"{text}\n{question}", blocks=blocks)
 
 
 def lead_line(lead: Lead) -> str:

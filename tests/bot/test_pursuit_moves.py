@@ -112,8 +112,8 @@ class Case:
 
 
 CASES = [
-    Case(Move.CLAIM, Stage.SALES_READY, Stage.WORKING, EventKind.CLAIMED, "claimed it", actor=TEAMMATE,
-         data={"speed_to_lead_seconds": 3600.0},
+    Case(Move.CLAIM, Stage.SALES_READY, Stage.WORKING, EventKind.CLAIMED, "claimed it",
+         actor=TEAMMATE, data={"speed_to_lead_seconds": 3600.0},
          lead={"owner_id": TEAMMATE, "claimed_at": NOW}),
     Case(Move.TOUCH, Stage.WORKING, Stage.WORKING, EventKind.ATTEMPT,
          "logged an attempt: call: no answer",

@@ -170,3 +170,24 @@ def test_a_stranger_cannot_move_the_lead_and_is_told_who_can(harness: Harness) -
     assert "stage_changed" in kinds and kinds.count("stage_changed") == 2  # sales-ready, claim
     press(harness, STRANGER, lead_id, Move.DISQUALIFY, ts)
     assert harness.fake.calls_to("views.open") == []  # no form for a move they cannot make
+
+
+def test_after_the_playbooks_attempts_without_a_connect_the_rep_gets_recycle_and_disqualify(
+    harness: Harness,
+) -> None:
+    lead_id, _ = claimed(harness)
+    attempts = harness.playbook.contact_attempts
+    answers = [
+        harness.command(REP, f"touch {lead_id} call no answer").json() for _ in range(attempts)
+    ]
+    assert all("blocks" not in a or not a["blocks"] for a in answers[:-1])
+    last = answers[-1]
+    assert f"{attempts} attempts and no connect yet" in last["text"]
+    [actions] = [b for b in last["blocks"] if b["type"] == "actions"]
+    offered = [(e["text"]["text"], json.loads(e["value"])) for e in actions["elements"]]
+    assert offered == [
+        ("Recycle", {"lead_id": lead_id, "move": "recycle"}),
+        ("Disqualify", {"lead_id": lead_id, "move": "disqualify"}),
+    ]
+    again = harness.command(REP, f"touch {lead_id} e-mail bounced").json()
+    assert not again.get("blocks")  # offered once
