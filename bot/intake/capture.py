@@ -18,6 +18,7 @@ from bot.playbook.fields import option_key
 from bot.playbook.model import Playbook
 from bot.pursuit.lifecycle import hand_to_sales, move_stage, refresh_card
 from bot.rules.scoring import (
+    NURTURE_TOUCH,
     FitAnswers,
     Score,
     Touch,
@@ -167,6 +168,11 @@ def record_engagement(
         actor="api",
         data={"type": option_key(event_type), "points": points, "at": when.isoformat()},
     )
+    if option_key(event_type) == NURTURE_TOUCH and lead.stage == Stage.NURTURE:
+        # Marketing's touches while it nurtures the lead: the digest counts them before SQL.
+        lead.nurture_touches += 1
+        add_event(session=session, lead_id=lead.id, at=now, kind=EventKind.NURTURE_TOUCH,
+                  actor="api", data={"number": lead.nurture_touches})  # fmt: skip
     handed = _rescore_and_advance(
         session=session, lead=lead, playbook=playbook, now=now, actor="api", data_changed=True
     )

@@ -27,7 +27,7 @@ from bot.core.errors import FieldError, InvalidLead, field_errors
 from bot.playbook.countries import country_code
 from bot.playbook.fields import option_key
 from bot.playbook.model import Playbook
-from bot.rules.scoring import NO_EVENT
+from bot.rules.scoring import NO_EVENT, event_types
 from bot.rules.scrub import CleanEmail, clean_email, junk_reason
 
 #: Fit questions answered by picking one of the playbook's options.
@@ -236,8 +236,8 @@ class EventIn(BaseModel):
     def _playbook_type(cls, value: str, info: ValidationInfo) -> str:
         book = _playbook(info)
         key = option_key(value)
-        if book and key not in book.scoring.engagement:
-            types = list(book.scoring.engagement)
+        if book and key not in event_types(book.scoring):
+            types = event_types(book.scoring)
             raise ValueError(_one_of(value, types, "an event type the playbook knows"))
         return key
 

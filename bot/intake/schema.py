@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.intake.leadinput import CHOICE_QUESTIONS, EventIn, LeadIn
 from bot.playbook.model import Playbook
+from bot.rules.scoring import event_types
 
 
 def lead_example(playbook: Playbook) -> dict[str, Any]:
@@ -78,7 +79,7 @@ def event_example(playbook: Playbook) -> dict[str, Any]:
 def event_schema(playbook: Playbook) -> dict[str, Any]:
     """The engagement event's JSON schema for this playbook: its event types as an enum."""
     schema = EventIn.model_json_schema()
-    types = list(playbook.scoring.engagement)
+    types = event_types(playbook.scoring)
     if types:
         schema["properties"]["type"]["enum"] = types
     return schema

@@ -175,9 +175,21 @@ def score_lead(
     )
 
 
+#: Marketing's own touch of a nurtured lead (an e-mail, a call): always a known event type, worth
+#: what the playbook's engagement gives `touch` (nothing if it does not list it).
+NURTURE_TOUCH = "touch"
+
+
+def event_types(scoring: Scoring) -> list[str]:
+    """The event types `POST /api/events` takes: the playbook's, and `touch`."""
+    return [*scoring.engagement, *([] if NURTURE_TOUCH in scoring.engagement else [NURTURE_TOUCH])]
+
+
 def engagement_points(scoring: Scoring, event_type: str) -> float:
     """The points the playbook gives an event type; InvalidLead names the known types."""
     key = option_key(event_type)
+    if key == NURTURE_TOUCH:
+        return scoring.engagement.get(key, 0.0)
     if key not in scoring.engagement:
         known = ", ".join(sorted(scoring.engagement)) or "none"
         raise InvalidLead(

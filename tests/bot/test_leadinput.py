@@ -231,7 +231,7 @@ def test_the_published_examples_are_valid(playbook) -> None:
 
 def test_event_schema_lists_the_playbook_types(playbook) -> None:
     schema = event_schema(playbook)
-    assert schema["properties"]["type"]["enum"] == list(playbook.scoring.engagement)
+    assert schema["properties"]["type"]["enum"] == [*playbook.scoring.engagement, "touch"]
     assert [n for n, p in schema["properties"].items() if not p.get("description")] == []
 
 

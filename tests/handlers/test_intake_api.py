@@ -11,9 +11,9 @@ import pytest
 from sqlmodel import select
 
 from store.db import session_scope
-from store.models import Lead
+from store.models import Lead, LeadEvent
 from tests.conftest import NOW
-from tests.handlers.conftest import Harness
+from tests.handlers.conftest import INTAKE_TOKEN, Harness
 
 LEAD = {"email": "tom@brightlabs.co.uk", "name": "Tom Hughes", "country": "GB", "company_size": 300}
 
@@ -178,9 +178,10 @@ def test_openapi_lists_the_playbook_answers_custom_fields_and_an_example(harness
     assert {"product", "industry"} <= set(props)
     assert harness.intake(lead["example"]).status_code == 201
     event = body_doc(spec, "/api/events")
-    assert event["schema"]["properties"]["type"]["enum"] == list(
-        harness.playbook.scoring.engagement
-    )
+    assert event["schema"]["properties"]["type"]["enum"] == [
+        *harness.playbook.scoring.engagement,
+        "touch",  # marketing's own touch of a nurtured lead, always known
+    ]
     assert event["example"]["type"] in harness.playbook.scoring.engagement
 
 
@@ -317,3 +318,19 @@ def test_a_thousand_unknown_fields_get_a_short_answer(harness: Harness) -> None:
     errors = answer.json()["errors"]
     assert len(errors) == 51
     assert errors[-1]["message"] == "…and 950 more mistakes like these"
+
+
+def test_a_touch_event_counts_marketings_touches_of_a_nurtured_lead(harness: Harness) -> None:
+    created = harness.intake({"email": "nina.berg@northwind-traders.de", "name": "Nina"})
+    assert created.json()["stage"] == "nurture", created.text
+    headers = {"Authorization": f"Bearer {INTAKE_TOKEN}"}
+    touch = {"email": "nina.berg@northwind-traders.de", "type": "touch"}
+    for _ in range(3):
+        answer = harness.http.post("/api/events", json=touch, headers=headers)
+        assert answer.status_code == 200, answer.text
+    with session_scope(harness.factory) as session:
+        lead = session.exec(select(Lead)).one()
+        kinds = [e.kind for e in session.exec(select(LeadEvent)).all()]
+    assert lead.nurture_touches == 3
+    assert kinds.count("nurture_touch") == 3
+    assert "touch" in harness.http.get("/openapi.json").text
