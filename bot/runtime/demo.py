@@ -19,9 +19,11 @@ from bot.runtime.server import LeadbotServer, build_server, serving_in_thread
 from bot.runtime.settings import Settings
 from bot.runtime.starter import example_playbook_text
 from bot.slack.ids import ActionId, LeadRef
+from bot.slack.text import as_seen
 from bot.testkit.fakeslack import FakeSlack
-from bot.testkit.payloads import block_action, signed_headers
+from bot.testkit.payloads import block_action, signed_headers, slash_command
 from store.db import session_factory, session_scope
+from store.leads import get_lead
 from store.migrate import upgrade
 from store.outbox import OutboxStatus, count_by_status
 
@@ -116,6 +118,9 @@ def demo_settings(directory: Path, slack_url: str) -> Settings:
 def demo_names(playbook: Playbook) -> dict[str, str]:
     """Names for the playbook's channel and user IDs, as a workspace would show them."""
     names: dict[str, str] = {}
+    if playbook.marketing is not None:
+        names[playbook.marketing.channel] = "marketing"
+        names.update({user: "marketer" for user in playbook.marketing.users})
     for team in playbook.teams.values():
         slug = re.sub(r"[^a-z0-9]+", "-", team.name.lower()).strip("-")
         names[team.channel] = slug
@@ -141,6 +146,18 @@ def click(
     return http.post("/slack/events", content=body, headers=headers)
 
 
+def lead_command(
+    http: httpx.Client, *, user_id: str, text: str, channel: str, response_url: str
+) -> str:
+    """A rep types `/lead <text>`: a slash command, signed as Slack signs it; the private reply."""
+    body, content_type = slash_command(
+        user_id=user_id, text=text, channel=channel, response_url=response_url
+    )
+    headers = signed_headers(SIGNING_SECRET, body, int(time.time()), content_type)
+    answer = http.post("/slack/events", content=body, headers=headers)
+    return str(answer.json().get("text", "")) if answer.content else f"HTTP {answer.status_code}"
+
+
 def run_demo(out: TextIO) -> None:
     """Print, step by step, what each channel shows while sample leads flow through."""
     say = lambda text="": print(text, file=out, flush=True)  # noqa: E731
@@ -153,8 +170,10 @@ def run_demo(out: TextIO) -> None:
         # Slack shows each reader dates in their own time zone: here, this computer's.
         local = datetime.now(UTC).astimezone().tzinfo or UTC
 
-        def seen(channels: list[str], first_lines: int | None = None) -> str:
-            return fake.transcript(channels, names=names, tz=local, first_lines=first_lines)
+        def seen(channels: list[str], first_lines: int | None = None, private: bool = True) -> str:
+            return fake.transcript(
+                channels, names=names, tz=local, first_lines=first_lines, private=private
+            )
 
         upgrade(settings.database_url)
         server = build_server(settings, playbook)
@@ -214,7 +233,26 @@ def run_demo(out: TextIO) -> None:
                 say(f"    @{names[user]}: HTTP {answer.status_code}")
             settle(server)
             say("\n== 5. The card is updated in place, and each clicker gets a private answer")
-            say(_indent(_changes_only(before, seen([team.channel]), "as in step 3")))
+            after_claim = seen([team.channel])
+            say(_indent(_changes_only(before, after_claim, "as in step 3")))
+
+            claimed_card = seen([team.channel], private=False)
+            say("\n== 6. Reps work their leads with /lead (buttons on the card do the same)")
+            work = _pursuit_script(playbook, server, ids)
+            for user, channel, text in work:
+                reply = lead_command(
+                    http, user_id=user, text=text, channel=channel,
+                    response_url=fake.response_url(user),
+                )  # fmt: skip
+                shown = as_seen(reply, now=datetime.now(UTC), names=names, tz=local)
+                say(f"  @{names[user]}: /lead {text}\n    -> {shown.splitlines()[0]}")
+            settle(server)
+            say("\n== 7. Every move edits the card and adds a line to its thread; marketing hears")
+            say("   of every lead sales sends back or rules out")
+            after_work = seen([team.channel], private=False)
+            say(_indent(_changes_only(claimed_card, after_work, "as in step 5")))
+            if playbook.marketing is not None:
+                say(_indent(seen([playbook.marketing.channel], private=False)))
             health = http.get("/healthz")
             say(f"\nGET /healthz -> {health.status_code} {json.dumps(health.json())}")
         server.worker.stop()
@@ -223,6 +261,33 @@ def run_demo(out: TextIO) -> None:
     say("  leadbot init           # writes playbook.yml (this example) and a commented .env")
     say("  leadbot check-config   # checks the playbook; edit it until it names your teams")
     say("Then connect a real workspace: README.md, 'Running it for your team'.")
+
+
+def _pursuit_script(
+    playbook: Playbook, server: LeadbotServer, ids: dict[str, int]
+) -> list[tuple[str, str, str]]:
+    """(rep, channel, text) of the /lead commands step 6 types: attempts and a qualify on Greta's
+    lead; another team's rep claims two of its leads, disqualifies one and recycles the other."""
+    enterprise = playbook.team("enterprise")
+    rep, greta = enterprise.reps[0], ids["Greta.Maier@bigcorp-industries.de"]
+    script = [
+        (rep, enterprise.channel, f"touch {greta} call no answer"),
+        (rep, enterprise.channel, f"touch {greta} e-mail replied"),
+        (rep, enterprise.channel, f"qualify {greta} demo booked for Thursday"),
+    ]
+    moves = [
+        ("mallory@north-analytics.com", "disqualify {id} spam"),  # the name that tried to ping
+        ("ana.lima@solarfarm.com.br", "recycle {id} budget frozen, revisit in 3 months"),
+    ]
+    with session_scope(session_factory(server.engine)) as session:
+        for email, move in moves:
+            lead = get_lead(session=session, lead_id=ids[email])
+            if lead is None or lead.team is None:
+                continue
+            team = playbook.team(lead.team)
+            script.append((team.reps[0], team.channel, f"claim {lead.id}"))
+            script.append((team.reps[0], team.channel, move.format(id=lead.id)))
+    return script
 
 
 def settle(server: LeadbotServer, timeout: float = 10) -> None:

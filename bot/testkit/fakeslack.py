@@ -273,8 +273,10 @@ class FakeSlack:
         now: datetime | None = None,
         tz: tzinfo = UTC,
         first_lines: int | None = None,
+        private: bool = True,
     ) -> str:
-        """What each channel (or only `channels`) shows, then the ephemerals, as people read it.
+        """What each channel (or only `channels`) shows, then (`private`) the ephemerals, as people
+        read it.
 
         Markup reads as in Slack (`as_seen`): `names` gives user and channel IDs their names,
         dates show in `tz` relative to `now`; `first_lines` cuts each message short.
@@ -283,7 +285,7 @@ class FakeSlack:
         with self._lock:
             return render_transcript(
                 {c: m for c, m in self._channels.items() if channels is None or c in channels},
-                self._ephemerals,
+                self._ephemerals if private else [],
                 seen=lambda text: as_seen(text, now=at, names=names, tz=tz),
                 first_lines=first_lines,
             )

@@ -43,8 +43,24 @@ def test_demo_shows_the_escaped_name_literally_and_pings_nobody(demo_output: str
     assert "@channel" not in demo_output
 
 
+def test_demo_shows_reps_working_their_leads_and_the_threads(demo_output: str) -> None:
+    work = demo_output.split("== 6.")[1]
+    assert "/lead qualify 1 demo booked for Thursday\n    -> Done:" in work
+    thread = work.split("== 7.")[1]
+    for line in (
+        "@enterprise-rep claimed it",
+        "@enterprise-rep logged an attempt: call: no answer",
+        "@enterprise-rep qualified it: demo booked for Thursday",
+    ):
+        assert "↳ [" in thread and line in thread
+    assert "[Won]  [Lost]  [Hold]" in thread
+    marketing = thread.split("#marketing (2 messages)")[1]
+    assert "disqualified it: spam" in marketing
+    assert re.search(r"recycled it: budget frozen; revisit \w{3} \d{1,2}, 20\d\d", marketing)
+
+
 def test_demo_is_short(demo_output: str) -> None:
-    assert len(demo_output.splitlines()) <= 90
+    assert len(demo_output.splitlines()) <= 140
 
 
 def test_the_next_steps_the_demo_suggests_work_in_an_empty_folder(
