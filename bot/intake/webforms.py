@@ -178,15 +178,21 @@ def add_web_forms(
             429: {"description": "Too many posts from this client; see Retry-After"},
         },
         openapi_extra={
+            # Read from the path by hand (any text is a key, known or not): FastAPI would
+            # otherwise document a 422 this route never gives.
+            "parameters": [
+                {"name": "form_key", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
             "requestBody": {
                 "content": {
                     kind: {"schema": {"type": "object", "additionalProperties": {"type": "string"}}}
                     for kind in FORM_TYPES
                 }
-            }
+            },
         },
     )
-    async def post_form(form_key: str, request: Request) -> Response:
+    async def post_form(request: Request) -> Response:
+        form_key = str(request.path_params["form_key"])
         form = playbook.forms.get(form_key)
         if form is None:
             return _answer(

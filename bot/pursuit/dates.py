@@ -70,7 +70,5 @@ def future_date(text: str, *, now: datetime, zone: ZoneInfo, what: str) -> Found
 
 def _without(text: str, phrase: str) -> str:
     before, _, after = text.partition(phrase)
-    before = re.sub(
-        r"\b(revisit|until|till|on|in|at|by|from|after)\s*$", "", before.rstrip(), flags=re.I
-    )
+    before = LEAD_IN.sub("", before.rstrip())
     return " ".join(f"{before.rstrip(' ,;')} {after.lstrip(' ,;')}".split()).strip(" ,;")

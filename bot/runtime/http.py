@@ -13,7 +13,6 @@ from typing import Annotated, Any
 
 import anyio
 from fastapi import Depends, FastAPI, Request, Response
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPBearer
 from fastapi_offline import FastAPIOffline
@@ -27,7 +26,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.core.clock import utc_now
-from bot.core.errors import FieldError, InvalidLead, LeadNotFound, field_errors
+from bot.core.errors import FieldError, InvalidLead, LeadNotFound
 from bot.core.httpbody import BodyTooLarge, read_capped
 from bot.intake.capture import Outcome, record_engagement
 from bot.intake.leadinput import parse_event, parse_lead
@@ -205,11 +204,6 @@ def create_http_app(
     # The token is checked before the body is even read: a stranger learns nothing (not even
     # what a valid body looks like) and gets 401, never 400.
     api.add_middleware(IntakeTokenGate, expected=expected)
-
-    @api.exception_handler(RequestValidationError)
-    def _invalid_body(_: Request, exc: RequestValidationError) -> JSONResponse:
-        # The location starts with where the value was (body, query…); the field follows.
-        return _errors(400, field_errors({**e, "loc": e["loc"][1:]} for e in exc.errors()))
 
     @api.exception_handler(InvalidLead)
     def _invalid_lead(_: Request, exc: InvalidLead) -> JSONResponse:

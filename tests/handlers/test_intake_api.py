@@ -334,3 +334,18 @@ def test_a_touch_event_counts_marketings_touches_of_a_nurtured_lead(harness: Har
     assert lead.nurture_touches == 3
     assert kinds.count("nurture_touch") == 3
     assert "touch" in harness.http.get("/openapi.json").text
+
+
+def test_no_route_documents_a_422_it_never_gives(harness: Harness) -> None:
+    """Mistakes are 400s with field errors; FastAPI's 422 appears only for parameters it checks
+    itself, and no route has any (a new one would show here)."""
+    spec = harness.http.get("/openapi.json").json()
+    documented = {
+        (path, method): set(operation["responses"])
+        for path, operations in spec["paths"].items()
+        for method, operation in operations.items()
+    }
+    assert documented and not [route for route, codes in documented.items() if "422" in codes]
+    assert {"name": "form_key", "in": "path", "required": True, "schema": {"type": "string"}} in (
+        spec["paths"]["/f/{form_key}"]["post"]["parameters"]
+    )
