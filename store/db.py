@@ -115,6 +115,12 @@ class _SqliteWriter:
         finally:
             self._lock.release()
 
+    def reset(self, dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+        """The pool takes a connection back whose transaction nobody ended (a session dropped
+        without close()): it rolls it back itself, so the lock must be handed on here too."""
+        if connection_record.info.pop(self.KEY, False):
+            self._lock.release()
+
     @property
     def wanted(self) -> bool:
         return self._lock.wanted
@@ -147,6 +153,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "begin", writer.begin)
         event.listen(engine, "commit", writer.commit)
         event.listen(engine, "rollback", writer.rollback)
+        event.listen(engine, "reset", writer.reset)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)

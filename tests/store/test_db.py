@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import select
 
 from store.db import (
     FairLock,
@@ -20,6 +22,7 @@ from store.db import (
     session_factory,
     session_scope,
 )
+from store.models import SlackDelivery
 from tests.bot.test_intake_concurrency import at_once
 from tests.factories import make_lead
 
@@ -120,3 +123,23 @@ def test_a_database_error_names_the_statement_but_not_its_parameters(engine: Eng
     assert "INSERT INTO lead" in message
     assert "[SQL parameters hidden due to hide_parameters=True]" in message
     assert "Head of Data" not in message  # a parameter no database error quotes
+
+
+def test_a_session_dropped_mid_transaction_hands_the_sqlite_lock_on(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'dropped.db'}")
+    create_schema(engine)
+    factory = session_factory(engine)
+    forgotten = factory()
+    forgotten.connection()  # BEGIN IMMEDIATE: this session now holds the writer's lock
+    del forgotten  # never committed, rolled back or closed
+    gc.collect()
+    done = threading.Event()
+
+    def write() -> None:
+        with session_scope(factory) as session:
+            session.exec(select(SlackDelivery)).all()
+        done.set()
+
+    threading.Thread(target=write, daemon=True).start()
+    assert done.wait(timeout=10), "the next writer still waits for a lock nobody holds"
+    engine.dispose()
