@@ -5,14 +5,14 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot.commands.forms import problem_block, submit_move
+from bot.commands.forms import ConfirmStep, confirm_move, problem_block, submit_move
 from bot.core.errors import InvalidLead, LeadbotError
 from bot.intake.newlead import capture_from_form
-from bot.slack.ids import CallbackId, LeadMove
+from bot.slack.ids import CallbackId, ConfirmedMove, LeadMove
 from bot.slack.modals import modal_errors
-from bot.slack.movemodal import input_block_ids, read_move_form
+from bot.slack.movemodal import input_block_ids, read_move_form, refusal_view
 from bot.slack.people import user_zone
-from bot.slack.text import fit
+from bot.slack.text import Message, fit
 from handlers.afterack import after_ack
 from handlers.unitofwork import transaction
 
@@ -55,17 +55,49 @@ def move_submitted(ack: Ack, view: dict[str, Any], context: BoltContext, client:
         block = problem_block(refused, ref, present=input_block_ids(view))
         ack(response_action="errors", errors={block: fit(refused.user_message, 150)})
         return
+    if isinstance(reply, ConfirmStep):
+        ack(response_action="update", view=reply.view)
+        return
     ack()
-    if ref.channel_id:
-        channel = ref.channel_id
-        after_ack(
-            context,
-            lambda: client.chat_postEphemeral(
-                channel=channel, user=user_id, text=reply.text, blocks=reply.blocks or None
-            ),
-        )
+    _confirm_privately(context, client, ref.channel_id, reply)
+
+
+def move_confirmed(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    """The rep confirmed a move as understood (a recycle and its revisit date)."""
+    confirmed = ConfirmedMove.from_metadata(view.get("private_metadata"))
+    try:
+        with transaction(context) as session:
+            reply = confirm_move(
+                session=session,
+                confirmed=confirmed,
+                actor=context.user_id or "",
+                playbook=context["playbook"],
+                now=context["now"],
+            )
+    except LeadbotError as refused:
+        # Something changed since (another rep moved the lead): say so where Confirm was.
+        ack(response_action="update", view=refusal_view(refused.user_message))
+        return
+    ack()
+    _confirm_privately(context, client, confirmed.channel_id, reply)
+
+
+def _confirm_privately(
+    context: BoltContext, client: WebClient, channel: str, reply: Message
+) -> None:
+    """The move's confirmation, privately, in the channel of the card it was made from."""
+    user_id = context.user_id or ""
+    if not channel:
+        return
+    after_ack(
+        context,
+        lambda: client.chat_postEphemeral(
+            channel=channel, user=user_id, text=reply.text, blocks=reply.blocks or None
+        ),
+    )
 
 
 def register(app: App) -> None:
     app.view(CallbackId.NEW_LEAD)(new_lead_submitted)
     app.view(CallbackId.MOVE)(move_submitted)
+    app.view(CallbackId.MOVE_CONFIRM)(move_confirmed)

@@ -11,13 +11,19 @@ from sqlmodel import Session
 
 from bot.commands.words import read_amount
 from bot.core.errors import LeadbotError, LeadNotFound, MoveIncomplete
-from bot.core.moves import MOVES
+from bot.core.moves import MOVES, Move
 from bot.playbook.model import Playbook
 from bot.pursuit.dates import DAY_STARTS, find_date, future_date
 from bot.pursuit.machine import check_move
-from bot.pursuit.moves import OTHER, Attempt, MoveRequest, apply_move
-from bot.slack.ids import BlockId, LeadMove
-from bot.slack.movemodal import OTHER_OPTION, MoveForm, move_modal, needs_modal
+from bot.pursuit.moves import OTHER, Attempt, MoveRequest, apply_move, preview_move
+from bot.slack.ids import BlockId, ConfirmedMove, LeadMove
+from bot.slack.movemodal import (
+    OTHER_OPTION,
+    MoveForm,
+    confirm_move_view,
+    move_modal,
+    needs_modal,
+)
 from bot.slack.replies import move_reply
 from bot.slack.text import Message
 from store.leads import get_lead
@@ -109,9 +115,49 @@ def submit_move(
     playbook: Playbook,
     now: datetime,
     zone: ZoneInfo,
-) -> Message:
-    """Apply the move the modal describes; the confirmation shown to the actor."""
+) -> Message | ConfirmStep:
+    """Apply the move the modal describes (the confirmation shown to the actor), or, for a
+    recycle, the view that asks the rep to confirm the revisit date as understood."""
     request = request_from_form(ref, form, actor=actor, now=now, zone=zone)
+    if ref.move is Move.RECYCLE:
+        when = preview_move(session=session, request=request, playbook=playbook, now=now)
+        lead = get_lead(session=session, lead_id=ref.lead_id)
+        confirmed = ConfirmedMove(
+            lead_id=ref.lead_id,
+            move=ref.move,
+            reason=request.reason,
+            text=request.text,
+            when=when,
+            channel_id=ref.channel_id,
+        )
+        title = (lead.name or lead.email) if lead is not None else ""
+        view = confirm_move_view(
+            confirmed, lead_title=title, zone=zone, marketing=playbook.marketing is not None
+        )
+        return ConfirmStep(view)
+    result = apply_move(session=session, request=request, playbook=playbook, now=now)
+    return move_reply(result.lead, result.line, playbook, offer_way_out=result.offer_way_out)
+
+
+@dataclass(frozen=True)
+class ConfirmStep:
+    """The modal's answer when the move waits for the user to confirm it: show `view`."""
+
+    view: dict[str, Any]
+
+
+def confirm_move(
+    *, session: Session, confirmed: ConfirmedMove, actor: str, playbook: Playbook, now: datetime
+) -> Message:
+    """The move the rep confirmed, made as understood; the confirmation shown to them."""
+    request = MoveRequest(
+        move=confirmed.move,
+        lead_id=confirmed.lead_id,
+        actor=actor,
+        reason=confirmed.reason,
+        text=confirmed.text,
+        when=confirmed.when,
+    )
     result = apply_move(session=session, request=request, playbook=playbook, now=now)
     return move_reply(result.lead, result.line, playbook, offer_way_out=result.offer_way_out)
 

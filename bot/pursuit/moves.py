@@ -107,14 +107,8 @@ def apply_move(
     if lead is None:
         raise LeadNotFound(request.lead_id)
     # The row is locked: of two conflicting moves at once, the second sees the first's outcome.
-    check_move(lead=lead, move=request.move, user_id=request.actor, playbook=playbook)
     spec = MOVES[request.move]
-    reason = _checked_reason(request, spec, playbook)
-    when = _checked_date(request, spec, playbook, now)
-    if spec.text_required and not request.text.strip():
-        raise MoveIncomplete(
-            f"What should the note say? Write `/lead note {lead.id} left voicemail`."
-        )
+    reason, when = _checked(lead, request, playbook, now)
     offer = _change(
         session, lead, request, spec, reason=reason, when=when, now=now, playbook=playbook
     )
@@ -140,6 +134,32 @@ def apply_move(
             now=now,
         )
     return MoveResult(lead=lead, move=request.move, line=line, offer_way_out=offer)
+
+
+def preview_move(
+    *, session: Session, request: MoveRequest, playbook: Playbook, now: datetime
+) -> datetime | None:
+    """Check the move as `apply_move` would, changing nothing; the date it would use (the
+    revisit date a recycle without one gets, say), so the user can confirm it first."""
+    lead = get_lead(session=session, lead_id=request.lead_id)
+    if lead is None:
+        raise LeadNotFound(request.lead_id)
+    return _checked(lead, request, playbook, now)[1]
+
+
+def _checked(
+    lead: Lead, request: MoveRequest, playbook: Playbook, now: datetime
+) -> tuple[str, datetime | None]:
+    """(the reason, the date) the move will record; a LeadbotError if it cannot be made."""
+    check_move(lead=lead, move=request.move, user_id=request.actor, playbook=playbook)
+    spec = MOVES[request.move]
+    reason = _checked_reason(request, spec, playbook)
+    when = _checked_date(request, spec, playbook, now)
+    if spec.text_required and not request.text.strip():
+        raise MoveIncomplete(
+            f"What should the note say? Write `/lead note {lead.id} left voicemail`."
+        )
+    return reason, when
 
 
 def _checked_reason(request: MoveRequest, spec: MoveSpec, playbook: Playbook) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -19,6 +20,7 @@ class ActionId(StrEnum):
 class CallbackId(StrEnum):
     NEW_LEAD = "lead.new"
     MOVE = "lead.move"  # the modal a move opens when it needs a reason, a date…
+    MOVE_CONFIRM = "lead.move.confirm"  # "this is the date I understood": confirm a recycle
 
 
 class BlockId(StrEnum):
@@ -68,6 +70,25 @@ class LeadMove(BaseModel):
     @classmethod
     def from_value(cls, value: object) -> LeadMove:
         """The move a button names; a value the bot did not write is a readable refusal."""
+        try:
+            return cls.model_validate_json(value if isinstance(value, str | bytes) else "")
+        except ValidationError:
+            raise StaleButton() from None
+
+
+class ConfirmedMove(BaseModel):
+    """The confirmation view's private_metadata: the move as understood, waiting for Confirm."""
+
+    model_config = ConfigDict(frozen=True)
+    lead_id: int
+    move: Move
+    reason: str = ""
+    text: str = ""
+    when: datetime | None = None
+    channel_id: str = ""
+
+    @classmethod
+    def from_metadata(cls, value: object) -> ConfirmedMove:
         try:
             return cls.model_validate_json(value if isinstance(value, str | bytes) else "")
         except ValidationError:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk.models.blocks import (
     ContextBlock,
@@ -12,12 +13,14 @@ from slack_sdk.models.blocks import (
     MarkdownTextObject,
     Option,
     PlainTextInputElement,
+    SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.views import View
 
 from bot.core.moves import MOVES, DateRole, Move
-from bot.slack.ids import BlockId, CallbackId, LeadMove
+from bot.slack.cards import fit_markup
+from bot.slack.ids import BlockId, CallbackId, ConfirmedMove, LeadMove
 from bot.slack.text import fit
 
 ACTION = "value"
@@ -185,3 +188,40 @@ def input_block_ids(view: dict[str, Any]) -> list[str]:
         for block in blocks
         if isinstance(block, dict) and block.get("type") == "input"
     ]
+
+
+def confirm_move_view(
+    confirmed: ConfirmedMove, *, lead_title: str, zone: ZoneInfo, marketing: bool
+) -> dict[str, Any]:
+    """What the rep is about to do, with the date as understood in their own time zone."""
+    spec = MOVES[confirmed.move]
+    where = "back to marketing" if marketing else "back to nurture"
+    lines = [f"Lead #{confirmed.lead_id} ({fit(lead_title, 200)}) goes {where}."]
+    if confirmed.reason:
+        lines.append(f"*Reason:* {fit(confirmed.reason, 200)}")
+    if confirmed.text and confirmed.text != confirmed.reason:
+        lines.append(f"*Details:* {fit(confirmed.text, 500)}")
+    if confirmed.when is not None:
+        local = confirmed.when.astimezone(zone)
+        lines.append(f"*It comes back on* {local:%a %-d %b %Y, %H:%M} ({zone.key})")
+    view = View(
+        type="modal",
+        callback_id=CallbackId.MOVE_CONFIRM,
+        title=fit(spec.label, 24),
+        submit="Confirm",
+        close="Cancel",
+        private_metadata=confirmed.model_dump_json(),
+        blocks=[SectionBlock(text=MarkdownTextObject(text="\n".join(lines)))],
+    )
+    return view.to_dict()
+
+
+def refusal_view(sentence: str) -> dict[str, Any]:
+    """A modal that only says why the move could not be made (it closes with OK)."""
+    view = View(
+        type="modal",
+        title="Not done",
+        close="OK",
+        blocks=[SectionBlock(text=MarkdownTextObject(text=fit_markup(sentence)))],
+    )
+    return view.to_dict()

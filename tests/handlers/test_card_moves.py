@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlmodel import select
@@ -123,20 +124,54 @@ def test_other_without_words_keeps_the_form_open_with_the_problem_under_its_inpu
     assert the_lead(harness).stage == "working"
 
 
-def test_recycle_reads_the_date_phrase_and_sends_the_lead_back_to_marketing(
+def test_recycle_shows_the_date_it_understood_in_the_reps_zone_before_it_is_made(
     harness: Harness,
 ) -> None:
+    harness.fake.set_user(REP, tz="America/New_York")
+    lead_id, ts = claimed(harness)
+    press(harness, REP, lead_id, Move.RECYCLE, ts)  # leadbot learns REP's zone meanwhile
+    values = {BlockId.MOVE_REASON: "timing", BlockId.MOVE_WHEN: "march 3 10am"}
+    answer = submit(harness, REP, values)
+    step = answer.json()
+    assert step["response_action"] == "update"
+    confirm = step["view"]
+    assert confirm["callback_id"] == CallbackId.MOVE_CONFIRM
+    [section] = confirm["blocks"]
+    assert "*Reason:* timing" in section["text"]["text"]
+    assert "*It comes back on* Wed 3 Mar 2027, 10:00 (America/New_York)" in section["text"]["text"]
+    assert the_lead(harness).stage == "working"  # nothing happens before Confirm
+
+    body, content_type = view_submission(
+        user_id=REP, callback_id=confirm["callback_id"], values={},
+        private_metadata=confirm["private_metadata"], blocks=confirm["blocks"],
+    )  # fmt: skip
+    assert harness.slack(body, content_type).content == b""
+    lead = the_lead(harness)
+    assert (lead.stage, lead.reason) == ("nurture", "timing")
+    assert lead.revisit_at == datetime(2027, 3, 3, 15, 0, tzinfo=UTC)  # 10:00 in New York
+
+
+def test_a_recycle_without_a_date_confirms_the_playbooks_revisit_period(harness: Harness) -> None:
     lead_id, ts = claimed(harness)
     press(harness, REP, lead_id, Move.RECYCLE, ts)
-    submit(
-        harness,
-        REP,
-        {BlockId.MOVE_REASON: "timing", BlockId.MOVE_WHEN: "in 3 months", BlockId.MOVE_TEXT: ""},
-    )
-    lead = the_lead(harness)
-    assert lead.stage == "nurture" and lead.reason == "timing"
-    assert lead.revisit_at is not None
-    assert lead.revisit_at - harness.clock.now > timedelta(days=85)
+    confirm = submit(harness, REP, {BlockId.MOVE_REASON: "not now"}).json()["view"]
+    expected = (harness.clock.now + timedelta(days=90)).astimezone(ZoneInfo("Europe/Berlin"))
+    assert f"{expected:%a %-d %b %Y}" in confirm["blocks"][0]["text"]["text"]
+
+
+def test_a_confirmation_overtaken_by_another_move_says_so(harness: Harness) -> None:
+    lead_id, ts = claimed(harness)
+    press(harness, REP, lead_id, Move.RECYCLE, ts)
+    confirm = submit(harness, REP, {BlockId.MOVE_REASON: "not now"}).json()["view"]
+    harness.command(REP, f"qualify {lead_id}")  # meanwhile
+    body, content_type = view_submission(
+        user_id=REP, callback_id=confirm["callback_id"], values={},
+        private_metadata=confirm["private_metadata"], blocks=confirm["blocks"],
+    )  # fmt: skip
+    refused = harness.slack(body, content_type).json()
+    assert refused["response_action"] == "update"
+    assert "is opportunity" in refused["view"]["blocks"][0]["text"]["text"]
+    assert the_lead(harness).stage == "opportunity"
 
 
 def test_a_date_in_the_past_is_refused_under_the_date(harness: Harness) -> None:
