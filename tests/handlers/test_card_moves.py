@@ -226,3 +226,33 @@ def test_after_the_playbooks_attempts_without_a_connect_the_rep_gets_recycle_and
     ]
     again = harness.command(REP, f"touch {lead_id} e-mail bounced").json()
     assert not again.get("blocks")  # offered once
+
+
+def test_log_attempt_asks_how_and_what_came_of_it(harness: Harness) -> None:
+    lead_id, ts = claimed(harness)
+    press(harness, REP, lead_id, Move.TOUCH, ts)
+    values = {
+        BlockId.MOVE_CHANNEL: "call",
+        BlockId.MOVE_OUTCOME: "voicemail",
+        BlockId.MOVE_TEXT: "back Monday",
+    }
+    assert submit(harness, REP, values).content == b""
+    lead = the_lead(harness)
+    assert (lead.attempts, lead.connected_at) == (1, None)
+    harness.deliver()
+    assert harness.fake.replies(EMEA, ts)[-1].text == (
+        f"<@{REP}> logged an attempt: call: voicemail; back Monday"
+    )
+
+
+def test_won_takes_an_amount_and_refuses_one_it_cannot_read(harness: Harness) -> None:
+    lead_id, ts = claimed(harness)
+    press(harness, REP, lead_id, Move.QUALIFY, ts)
+    press(harness, REP, lead_id, Move.WON, ts)
+    refused = submit(harness, REP, {BlockId.MOVE_AMOUNT: "lots"}).json()
+    assert refused["errors"] == {BlockId.MOVE_AMOUNT: "Write the amount like 18000 EUR or €18k."}
+    assert the_lead(harness).stage == "opportunity"
+    press(harness, REP, lead_id, Move.WON, ts)
+    assert submit(harness, REP, {BlockId.MOVE_AMOUNT: "€18k"}).content == b""
+    lead = the_lead(harness)
+    assert (lead.stage, lead.amount, lead.currency) == ("won", 18000.0, "EUR")
