@@ -186,6 +186,12 @@ class StageRule(Strict):
     owner: Literal["marketing", "team", "rep", "manager"]
     max: DurationField | None = None
     next_step: str = ""
+    #: The next step once the owner has reached the person (an attempt that connected).
+    next_step_connected: str = ""
+
+
+#: After a connect, when the stage names no next step for it.
+CONNECTED_STEP = "You reached them: qualify it, or recycle or disqualify it with a reason"
 
 
 class Reasons(Strict):
@@ -249,8 +255,11 @@ class Playbook(Strict):
     def reasons_for(self, kind: ReasonList) -> list[str]:
         return list(getattr(self.reasons, kind.value))
 
-    def next_step(self, stage: Stage) -> str:
+    def next_step(self, stage: Stage, *, connected: bool = False) -> str:
+        """The step the owner is shown in `stage`; a different one once they have connected."""
         rule = self.stages.get(stage)
+        if connected and stage == Stage.WORKING:
+            return (rule.next_step_connected if rule else "") or CONNECTED_STEP
         return rule.next_step if rule else ""
 
     def region_of(self, country: str | None) -> str | None:

@@ -137,7 +137,7 @@ def _status(lead: Lead, playbook: Playbook, now: datetime) -> list[Block]:
         waited = f" after {duration_words((lead.claimed_at - lead.sales_ready_at).total_seconds())}"
     owner = f":white_check_mark: Claimed by {mention(lead.owner_id)}{waited}"
     stage = Stage(lead.stage)
-    step = playbook.next_step(stage)
+    step = playbook.next_step(stage, connected=lead.connected_at is not None)
     lines = [owner]
     if stage != Stage.WORKING:
         lines.append(f"Stage: {stage_name(stage)}{_stage_detail(lead)}")

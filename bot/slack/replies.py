@@ -34,7 +34,7 @@ def unknown_command_reply(word: str, commands: Sequence[CommandHelp]) -> Message
 def move_reply(lead: Lead, line: MoveLine, playbook: Playbook, *, offer_way_out: bool) -> Message:
     """The actor's private confirmation: what the thread now says, and the next step."""
     text = f"Done: {move_line(line).text} (lead #{lead.id}, now {stage_name(lead.stage)})."
-    step = playbook.next_step(Stage(lead.stage))
+    step = playbook.next_step(Stage(lead.stage), connected=lead.connected_at is not None)
     if step:
         text += f" Next step: {escape(step)}"
     if not offer_way_out:

@@ -195,3 +195,14 @@ def test_a_won_card_shows_the_amount_and_a_lost_one_its_reason(playbook: Playboo
     )
     lost_text = "\n".join(texts(lead_card(lost, playbook=playbook, now=NOW).blocks))
     assert "Stage: lost · &lt;chose competitor&gt;" in lost_text
+
+
+def test_a_connect_changes_the_next_step(playbook: Playbook) -> None:
+    working = a_lead(owner_id="U0REPENTR1", stage="working", claimed_at=NOW, attempts=2)
+    before = "\n".join(texts(lead_card(working, playbook=playbook, now=NOW).blocks))
+    assert playbook.next_step("working") in before
+    working.connected_at = NOW
+    after = "\n".join(texts(lead_card(working, playbook=playbook, now=NOW).blocks))
+    assert "Contact attempts: 2 · connected" in after
+    assert "*Next step:* Qualify: book the discovery call, or recycle / disqualify" in after
+    assert playbook.next_step("working") not in after
