@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Dialect, Index, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from store.kinds import EnumText, EventKind, OutboxKind, OutboxStatus, Stage
+
 
 class UtcDateTime(TypeDecorator[datetime]):
     """`timestamp with time zone` that refuses naive values and always returns aware UTC.
@@ -68,7 +70,7 @@ class Lead(SQLModel, table=True):
     company_size: int | None = None
     custom: dict[str, Any] = _json()
 
-    stage: str = Field(max_length=20)
+    stage: Stage = Field(sa_column=Column(EnumText(Stage, 20), nullable=False))
     team: str | None = Field(default=None, max_length=60)
     owner_id: str | None = Field(default=None, max_length=20)
     score: float = 0.0
@@ -112,10 +114,10 @@ class LeadEvent(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int = Field(foreign_key="lead.id", nullable=False)
     at: datetime = _aware(nullable=False, index=True)
-    kind: str = Field(max_length=30, index=True)
+    kind: EventKind = Field(sa_column=Column(EnumText(EventKind, 30), nullable=False, index=True))
     actor: str = Field(max_length=40)
-    from_stage: str | None = Field(default=None, max_length=20)
-    to_stage: str | None = Field(default=None, max_length=20)
+    from_stage: Stage | None = Field(default=None, sa_column=Column(EnumText(Stage, 20)))
+    to_stage: Stage | None = Field(default=None, sa_column=Column(EnumText(Stage, 20)))
     reason: str = Field(default="", max_length=500)
     data: dict[str, Any] = _json()
 
@@ -140,11 +142,14 @@ class OutboxMessage(SQLModel, table=True):
     __table_args__ = (Index("ix_outbox_due", "status", "next_attempt_at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=20)
+    kind: OutboxKind = Field(sa_column=Column(EnumText(OutboxKind, 20), nullable=False))
     lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
     channel: str = Field(default="", max_length=20)
     payload: dict[str, Any] = _json()
-    status: str = Field(default="pending", max_length=12)
+    status: OutboxStatus = Field(
+        default=OutboxStatus.PENDING,
+        sa_column=Column(EnumText(OutboxStatus, 12), nullable=False),
+    )
     attempts: int = 0
     created_at: datetime = _aware(nullable=False)
     next_attempt_at: datetime = _aware(nullable=False)

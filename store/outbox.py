@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -24,6 +23,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Session
 
+from store.kinds import OutboxKind as OutboxKind
+from store.kinds import OutboxStatus as OutboxStatus
 from store.models import Lead, OutboxMessage, UtcDateTime
 
 # Plain table statements, not the ORM's: the outbox is written once per card and updated once
@@ -33,24 +34,6 @@ LEAD: Table = Lead.__table__  # type: ignore[attr-defined]
 _INSERT = insert(OUTBOX).returning(OUTBOX.c.id)
 
 ERROR_LENGTH = 500  # OutboxMessage.last_error's column width
-
-
-class OutboxKind(StrEnum):
-    """What a queued send does in Slack (defined here, as store/ never imports bot/)."""
-
-    POST_CARD = "post_card"  # chat.postMessage, then remember the card's channel and ts
-    UPDATE_CARD = "update_card"  # chat.update of the lead's card, in place
-    POST_MESSAGE = "post_message"  # a plain chat.postMessage: a DM, a nudge, a digest
-    THREAD_REPLY = "thread_reply"  # a line in the thread of the lead's card, once it is posted
-
-
-class OutboxStatus(StrEnum):
-    """Where an outbox row is in its life; every status but PENDING is final."""
-
-    PENDING = "pending"
-    SENT = "sent"
-    FAILED = "failed"
-    SUPERSEDED = "superseded"  # an update replaced by a newer one before it was sent
 
 
 def _rowcount(result: Result[Any]) -> int:

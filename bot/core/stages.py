@@ -1,18 +1,7 @@
 """The lead stages of DESIGN.md."""
 
-from enum import StrEnum
-
-
-class Stage(StrEnum):
-    NEW = "new"
-    NURTURE = "nurture"
-    SALES_READY = "sales_ready"
-    WORKING = "working"
-    OPPORTUNITY = "opportunity"
-    WON = "won"
-    LOST = "lost"
-    DISQUALIFIED = "disqualified"
-    ON_HOLD = "on_hold"
+# Defined in the store, whose tables are typed with it and which never imports bot/.
+from store.kinds import Stage as Stage
 
 
 def stage_name(stage: str) -> str:
