@@ -120,7 +120,7 @@ def claim_acks(
         for message in fake.messages(team.channel):
             for block in message.blocks:
                 for element in block.get("elements", []) if block["type"] == "actions" else []:
-                    ts_of[LeadRef.from_button(element.get("value")).lead_id] = (team, message.ts)
+                    ts_of[LeadRef.read(element.get("value")).lead_id] = (team, message.ts)
     seconds = []
     for lead_id in lead_ids:
         team, ts = ts_of[lead_id]

@@ -21,7 +21,7 @@ def claim_button(
     ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond | None
 ) -> None:
     ack()
-    ref = LeadRef.from_button(action.get("value"))
+    ref = LeadRef.read(action.get("value"))
     claim = MoveRequest(move=Move.CLAIM, lead_id=ref.lead_id, actor=context.user_id or "")
     with transaction(context) as session:
         result = apply_move(
@@ -46,7 +46,7 @@ def move_button(
     value = selected.get("value") if isinstance(selected, dict) else action.get("value")
     channel = body.get("channel")
     channel_id = str(channel.get("id", "")) if isinstance(channel, dict) else ""
-    ref = LeadMove.from_value(value).model_copy(update={"channel_id": channel_id})
+    ref = LeadMove.read(value).model_copy(update={"channel_id": channel_id})
     # A move that opens a form only reads now; one made at once (Qualify) writes.
     unit_of_work = reading if needs_modal(ref.move) else transaction
     user_id = context.user_id or ""

@@ -34,7 +34,7 @@ def new_lead_submitted(ack: Ack, view: dict[str, Any], context: BoltContext) -> 
 
 
 def move_submitted(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
-    ref = LeadMove.from_value(view.get("private_metadata"))
+    ref = LeadMove.read(view.get("private_metadata"))
     user_id = context.user_id or ""
     playbook = context["playbook"]
     now = context["now"]
@@ -64,7 +64,7 @@ def move_submitted(ack: Ack, view: dict[str, Any], context: BoltContext, client:
 
 def move_confirmed(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     """The rep confirmed a move as understood (a recycle and its revisit date)."""
-    confirmed = ConfirmedMove.from_metadata(view.get("private_metadata"))
+    confirmed = ConfirmedMove.read(view.get("private_metadata"))
     try:
         with transaction(context) as session:
             reply = confirm_move(

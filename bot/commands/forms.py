@@ -135,8 +135,7 @@ def submit_move(
             confirmed, lead_title=title, zone=zone, marketing=playbook.marketing is not None
         )
         return ConfirmStep(view)
-    result = apply_move(session=session, request=request, playbook=playbook, now=now)
-    return move_reply(result.lead, result.line, playbook, offer_way_out=result.offer_way_out)
+    return _made(session=session, request=request, playbook=playbook, now=now)
 
 
 @dataclass(frozen=True)
@@ -158,8 +157,7 @@ def confirm_move(
         text=confirmed.text,
         when=confirmed.when,
     )
-    result = apply_move(session=session, request=request, playbook=playbook, now=now)
-    return move_reply(result.lead, result.line, playbook, offer_way_out=result.offer_way_out)
+    return _made(session=session, request=request, playbook=playbook, now=now)
 
 
 @dataclass(frozen=True)
@@ -190,5 +188,10 @@ def press_move_button(
         )
         return OpenMoveModal(view)
     request = MoveRequest(move=ref.move, lead_id=ref.lead_id, actor=actor)
+    return _made(session=session, request=request, playbook=playbook, now=now)
+
+
+def _made(*, session: Session, request: MoveRequest, playbook: Playbook, now: datetime) -> Message:
+    """Make the move; the confirmation shown to the actor."""
     result = apply_move(session=session, request=request, playbook=playbook, now=now)
     return move_reply(result.lead, result.line, playbook, offer_way_out=result.offer_way_out)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Self
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -44,55 +45,44 @@ class BlockId(StrEnum):
     MOVE_OUTCOME = "move.outcome"
 
 
-class LeadRef(BaseModel):
-    """The value of a button that acts on one lead (well under Slack's 2,000 characters)."""
+class SlackValue(BaseModel):
+    """JSON leadbot writes into a button's value or a view's private_metadata, and reads back."""
 
     model_config = ConfigDict(frozen=True)
-    lead_id: int
 
     @classmethod
-    def from_button(cls, value: object) -> LeadRef:
-        """The lead a button names; a value the bot did not write is a readable refusal."""
+    def read(cls, value: object) -> Self:
+        """The value as written; one the bot did not write (an old message, a forged payload)
+        is a readable refusal."""
         try:
             return cls.model_validate_json(value if isinstance(value, str | bytes) else "")
         except ValidationError:
             raise StaleButton() from None
 
 
-class LeadMove(BaseModel):
+class LeadRef(SlackValue):
+    """The value of a button that acts on one lead (well under Slack's 2,000 characters)."""
+
+    lead_id: int
+
+
+class LeadMove(SlackValue):
     """A move button's (or menu option's) value, and the move modal's private_metadata."""
 
-    model_config = ConfigDict(frozen=True)
     lead_id: int
     move: Move
     channel_id: str = ""  # where the card is: the modal's confirmation is shown there
 
-    @classmethod
-    def from_value(cls, value: object) -> LeadMove:
-        """The move a button names; a value the bot did not write is a readable refusal."""
-        try:
-            return cls.model_validate_json(value if isinstance(value, str | bytes) else "")
-        except ValidationError:
-            raise StaleButton() from None
 
-
-class ConfirmedMove(BaseModel):
+class ConfirmedMove(SlackValue):
     """The confirmation view's private_metadata: the move as understood, waiting for Confirm."""
 
-    model_config = ConfigDict(frozen=True)
     lead_id: int
     move: Move
     reason: str = ""
     text: str = ""
     when: datetime | None = None
     channel_id: str = ""
-
-    @classmethod
-    def from_metadata(cls, value: object) -> ConfirmedMove:
-        try:
-            return cls.model_validate_json(value if isinstance(value, str | bytes) else "")
-        except ValidationError:
-            raise StaleButton() from None
 
 
 class ModalOrigin(BaseModel):
