@@ -14,6 +14,7 @@ from bot.slack.movemodal import input_block_ids, read_move_form
 from bot.slack.people import user_zone
 from bot.slack.text import fit
 from handlers.afterack import after_ack
+from handlers.home import publish_home_after_ack
 from handlers.unitofwork import transaction
 
 
@@ -62,6 +63,8 @@ def move_submitted(ack: Ack, view: dict[str, Any], context: BoltContext, client:
             context,
             lambda: client.chat_postEphemeral(channel=channel, user=user_id, text=reply.text),
         )
+    if ref.home:  # opened from the Home tab: show the move there
+        publish_home_after_ack(context, client, user_id, notice=reply.text)
 
 
 def register(app: App) -> None:

@@ -23,6 +23,8 @@ class CallbackId(StrEnum):
 
 class BlockId(StrEnum):
     CARD_ACTIONS = "lead.card.actions"
+    HOME_LEAD = "home.lead"  # "home.lead.<id>": an own lead's buttons on the Home tab
+    HOME_CLAIM = "home.claim"  # "home.claim.<id>": an unclaimed lead with its Claim button
     NEW_EMAIL = "new.email"
     NEW_NAME = "new.name"
     NEW_COMPANY = "new.company"
@@ -64,6 +66,7 @@ class LeadMove(BaseModel):
     lead_id: int
     move: Move
     channel_id: str = ""  # where the card is: the modal's confirmation is shown there
+    home: bool = False  # pressed on the Home tab: the modal's confirmation is shown there
 
     @classmethod
     def from_value(cls, value: object) -> LeadMove:
