@@ -14,11 +14,17 @@ from bot.slack.movemodal import needs_modal
 from bot.slack.people import user_zone
 from bot.slack.replies import claimed_reply
 from handlers.afterack import after_ack, remember_zone_after_ack
+from handlers.home import from_home, publish_home_after_ack
 from handlers.unitofwork import incident_text, reading, tell_privately, transaction
 
 
 def claim_button(
-    ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond | None
+    ack: Ack,
+    action: dict[str, Any],
+    body: dict[str, Any],
+    context: BoltContext,
+    client: WebClient,
+    respond: Respond | None,
 ) -> None:
     ack()
     ref = LeadRef.read(action.get("value"))
@@ -28,7 +34,11 @@ def claim_button(
             session=session, request=claim, playbook=context["playbook"], now=context["now"]
         )
     reply = claimed_reply(result.lead, result.waited_seconds or 0.0, context["playbook"])
-    if respond is not None:  # Slack sends a response_url with every click; a malformed one may not
+    if from_home(body):  # the lead moves from "waiting" to "your leads" there
+        publish_home_after_ack(context, client, context.user_id or "", notice=reply.text)
+    elif (
+        respond is not None
+    ):  # Slack sends a response_url with every click; a malformed one may not
         after_ack(context, lambda: tell_privately(respond, reply.text))
 
 
@@ -46,7 +56,8 @@ def move_button(
     value = selected.get("value") if isinstance(selected, dict) else action.get("value")
     channel = body.get("channel")
     channel_id = str(channel.get("id", "")) if isinstance(channel, dict) else ""
-    ref = LeadMove.read(value).model_copy(update={"channel_id": channel_id})
+    home = from_home(body)
+    ref = LeadMove.read(value).model_copy(update={"channel_id": channel_id, "home": home})
     # A move that opens a form only reads now; one made at once (Qualify) writes.
     unit_of_work = reading if needs_modal(ref.move) else transaction
     user_id = context.user_id or ""
@@ -70,6 +81,9 @@ def move_button(
             lambda: client.views_open(trigger_id=trigger_id, view=answer.view),
             on_error=lambda error: tell_privately(respond, incident_text(error, context.logger)),
         )
+        return
+    if home:  # no response_url from the Home tab: the refreshed tab says what happened
+        publish_home_after_ack(context, client, user_id, notice=answer.text)
         return
     after_ack(context, lambda: tell_privately(respond, answer.text, answer.blocks or None))
 

@@ -14,6 +14,7 @@ from bot.slack.movemodal import input_block_ids, read_move_form, refusal_view
 from bot.slack.people import user_zone
 from bot.slack.text import Message, fit
 from handlers.afterack import after_ack
+from handlers.home import publish_home_after_ack
 from handlers.unitofwork import transaction
 
 
@@ -59,7 +60,7 @@ def move_submitted(ack: Ack, view: dict[str, Any], context: BoltContext, client:
         ack(response_action="update", view=reply.view)
         return
     ack()
-    _confirm_privately(context, client, ref.channel_id, reply)
+    _confirm_privately(context, client, ref.channel_id, reply, home=ref.home)
 
 
 def move_confirmed(ack: Ack, view: dict[str, Any], context: BoltContext, client: WebClient) -> None:
@@ -79,22 +80,24 @@ def move_confirmed(ack: Ack, view: dict[str, Any], context: BoltContext, client:
         ack(response_action="update", view=refusal_view(refused.user_message))
         return
     ack()
-    _confirm_privately(context, client, confirmed.channel_id, reply)
+    _confirm_privately(context, client, confirmed.channel_id, reply, home=confirmed.home)
 
 
 def _confirm_privately(
-    context: BoltContext, client: WebClient, channel: str, reply: Message
+    context: BoltContext, client: WebClient, channel: str, reply: Message, *, home: bool
 ) -> None:
-    """The move's confirmation, privately, in the channel of the card it was made from."""
+    """The move's confirmation, privately: in the channel of the card it was made from, or on
+    the Home tab it was made from."""
     user_id = context.user_id or ""
-    if not channel:
-        return
-    after_ack(
-        context,
-        lambda: client.chat_postEphemeral(
-            channel=channel, user=user_id, text=reply.text, blocks=reply.blocks or None
-        ),
-    )
+    if channel:
+        after_ack(
+            context,
+            lambda: client.chat_postEphemeral(
+                channel=channel, user=user_id, text=reply.text, blocks=reply.blocks or None
+            ),
+        )
+    if home:  # opened from the Home tab: show the move there
+        publish_home_after_ack(context, client, user_id, notice=reply.text)
 
 
 def register(app: App) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, insert, select, update
+from sqlalchemy import Row, Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import class_mapper
 from sqlmodel import Session
@@ -132,14 +132,21 @@ def add_event(
     )
 
 
-def lead_history(*, session: Session, lead_id: int) -> Sequence[LeadEvent]:
-    """The lead's events, oldest first."""
-    rows = (
-        session.connection()
-        .execute(select(EVENT).where(EVENT.c.lead_id == lead_id).order_by(EVENT.c.id))
-        .all()
-    )
+def lead_history(*, session: Session, lead_id: int, last: int | None = None) -> Sequence[LeadEvent]:
+    """The lead's events, oldest first; with `last`, only the most recent `last` of them."""
+    query = select(EVENT).where(EVENT.c.lead_id == lead_id)
+    if last is None:
+        rows = session.connection().execute(query.order_by(EVENT.c.id)).all()
+    else:
+        newest_first = query.order_by(EVENT.c.id.desc()).limit(last)
+        rows = list(reversed(session.connection().execute(newest_first).all()))
     return [LeadEvent(**row._mapping) for row in rows]
+
+
+def count_lead_events(*, session: Session, lead_id: int) -> int:
+    """How many events the lead's history holds."""
+    query = select(func.count()).select_from(EVENT).where(EVENT.c.lead_id == lead_id)
+    return int(session.connection().execute(query).scalar_one())
 
 
 def add_engagement(
@@ -186,6 +193,26 @@ def unclaimed_leads(
         )
         .all()
     )
+
+
+def count_leads_owned_by(*, session: Session, owner_id: str, stages: Sequence[str]) -> int:
+    """How many of the owner's leads are in these stages."""
+    query = (
+        select(func.count())
+        .select_from(LEAD)
+        .where(LEAD.c.owner_id == owner_id, LEAD.c.stage.in_(stages))
+    )
+    return int(session.connection().execute(query).scalar_one())
+
+
+def count_unclaimed_leads(*, session: Session, teams: Sequence[str], stage: str) -> int:
+    """How many leads of these teams in `stage` nobody owns."""
+    query = (
+        select(func.count())
+        .select_from(LEAD)
+        .where(LEAD.c.team.in_(teams), LEAD.c.stage == stage, LEAD.c.owner_id.is_(None))
+    )
+    return int(session.connection().execute(query).scalar_one())
 
 
 def remember_slack_delivery(*, session: Session, event_id: str, now: datetime) -> bool:

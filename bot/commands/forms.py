@@ -129,6 +129,7 @@ def submit_move(
             text=request.text,
             when=when,
             channel_id=ref.channel_id,
+            home=ref.home,
         )
         title = (lead.name or lead.email) if lead is not None else ""
         view = confirm_move_view(

@@ -16,9 +16,11 @@ from bot.core.moves import Move
 from bot.core.stages import Stage
 from bot.intake.leadinput import CONTROL
 from bot.playbook.model import Playbook
+from bot.pursuit.due import due_at, open_leads_by_due
 from bot.pursuit.moves import apply_move
-from bot.slack.home import home_view
+from bot.slack.home import UNCLAIMED_SHOWN, home_view
 from bot.slack.replies import (
+    SHOWN_EVENTS,
     CommandHelp,
     claimed_reply,
     help_reply,
@@ -28,9 +30,13 @@ from bot.slack.replies import (
     unknown_command_reply,
 )
 from bot.slack.text import Message
-from store.leads import get_lead, lead_history, leads_owned_by, unclaimed_leads
-
-ACTIVE_STAGES = (Stage.WORKING, Stage.OPPORTUNITY, Stage.ON_HOLD)
+from store.leads import (
+    count_lead_events,
+    count_unclaimed_leads,
+    get_lead,
+    lead_history,
+    unclaimed_leads,
+)
 
 
 class OpenNewLeadModal:
@@ -67,8 +73,10 @@ def _new(_: str, call: CommandCall) -> Reply:
 
 
 def _mine(_: str, call: CommandCall) -> Reply:
-    mine = leads_owned_by(session=call.session, owner_id=call.user_id, stages=ACTIVE_STAGES)
-    return my_leads_reply(mine)
+    mine = open_leads_by_due(
+        session=call.session, playbook=call.playbook, owner_id=call.user_id, now=call.now
+    )
+    return my_leads_reply(mine.leads, mine.total, call.now)
 
 
 def _lead_and_rest(name: str, text: str, call: CommandCall) -> tuple[int, str]:
@@ -84,8 +92,18 @@ def _show(text: str, call: CommandCall) -> Reply:
     lead = get_lead(session=call.session, lead_id=lead_id)
     if lead is None:
         raise LeadNotFound(lead_id)
-    history = lead_history(session=call.session, lead_id=lead_id)
-    return lead_summary_reply(lead, history, call.playbook)
+    history = lead_history(session=call.session, lead_id=lead_id, last=SHOWN_EVENTS)
+    total = len(history)
+    if total == SHOWN_EVENTS:  # there may be more: count them (one indexed query)
+        total = count_lead_events(session=call.session, lead_id=lead_id)
+    return lead_summary_reply(
+        lead,
+        history,
+        call.playbook,
+        now=call.now,
+        due=due_at(lead, call.playbook, call.now),
+        events_total=total,
+    )
 
 
 def _move(move: Move, text: str, call: CommandCall) -> Reply:
@@ -152,12 +170,29 @@ def run_lead_command(text: str, call: CommandCall) -> Reply:
     return sub.run(text.strip()[len(words[0]) :] if words else "", call)
 
 
-def home_for(*, session: Session, playbook: Playbook, user_id: str) -> dict[str, object]:
-    """The Home tab view for one user."""
+def home_for(
+    *, session: Session, playbook: Playbook, user_id: str, now: datetime, notice: str = ""
+) -> dict[str, object]:
+    """The Home tab view for one user: their open leads by due time, then the unclaimed leads
+    of their teams (every team for an admin, who may claim any lead)."""
     teams = [key for key, team in playbook.teams.items() if user_id in team.members()]
     if user_id in playbook.admins:
         teams = list(playbook.teams)
+    mine = open_leads_by_due(session=session, playbook=playbook, owner_id=user_id, now=now)
+    unclaimed = unclaimed_leads(
+        session=session, teams=teams, stage=Stage.SALES_READY, limit=UNCLAIMED_SHOWN + 1
+    )
+    unclaimed_total = len(unclaimed)
+    if unclaimed_total > UNCLAIMED_SHOWN:
+        unclaimed_total = count_unclaimed_leads(
+            session=session, teams=teams, stage=Stage.SALES_READY
+        )
     return home_view(
-        mine=leads_owned_by(session=session, owner_id=user_id, stages=ACTIVE_STAGES),
-        unclaimed=unclaimed_leads(session=session, teams=teams, stage=Stage.SALES_READY),
+        mine=mine.leads,
+        mine_total=mine.total,
+        unclaimed=unclaimed[:UNCLAIMED_SHOWN],
+        unclaimed_total=unclaimed_total,
+        playbook=playbook,
+        now=now,
+        notice=notice,
     )

@@ -22,6 +22,7 @@ from bot.runtime.settings import Settings
 from bot.runtime.slackshape import describe
 from bot.slack.ids import BlockId
 from handlers.afterack import after_ack
+from handlers.home import from_home, publish_home_after_ack
 from handlers.unitofwork import AlreadyHandled, incident_text, tell_privately
 from store.db import SessionFactory
 
@@ -133,6 +134,9 @@ def handle_error(
         # After the ack: Slack's answer must not wait on a call to the response URL.
         respond = context.respond
         after_ack(context, lambda: tell_privately(respond, text))
+    elif from_home(body) and context.user_id and context.get("session_factory"):
+        # A click on the Home tab has no response URL: the tab, refreshed, says it.
+        publish_home_after_ack(context, context.client, context.user_id, notice=text)
     return BoltResponse(status=200, body="")
 
 

@@ -26,6 +26,8 @@ class CallbackId(StrEnum):
 
 class BlockId(StrEnum):
     CARD_ACTIONS = "lead.card.actions"
+    HOME_LEAD = "home.lead"  # "home.lead.<id>": an own lead's buttons on the Home tab
+    HOME_CLAIM = "home.claim"  # "home.claim.<id>": an unclaimed lead with its Claim button
     NEW_EMAIL = "new.email"
     NEW_NAME = "new.name"
     NEW_COMPANY = "new.company"
@@ -72,6 +74,7 @@ class LeadMove(SlackValue):
     lead_id: int
     move: Move
     channel_id: str = ""  # where the card is: the modal's confirmation is shown there
+    home: bool = False  # pressed on the Home tab: the modal's confirmation is shown there
 
 
 class ConfirmedMove(SlackValue):
@@ -83,6 +86,7 @@ class ConfirmedMove(SlackValue):
     text: str = ""
     when: datetime | None = None
     channel_id: str = ""
+    home: bool = False  # made from the Home tab: the confirmation is shown there
 
 
 class ModalOrigin(BaseModel):

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.core.moves import Move
-from bot.core.stages import Stage, stage_name
+from bot.core.stages import CLOSED_STAGES, Stage, stage_name
 from bot.playbook.model import Playbook
-from bot.slack.cards import duration_words, fit_markup, mention, move_actions, slack_date
-from bot.slack.history import MoveLine, move_line
+from bot.slack.cards import (
+    SECTION_LIMIT,
+    duration_words,
+    fit_markup,
+    mention,
+    move_actions,
+    slack_date,
+)
+from bot.slack.history import MoveLine, history_lines, money_words, move_line
 from bot.slack.text import Message, escape, fit
 from store.models import Lead, LeadEvent
 
@@ -58,35 +66,147 @@ def lead_line(lead: Lead) -> str:
     return f"#{lead.id} *{who}*{company} — {stage}, score {lead.score:g}"
 
 
-def lead_summary_reply(lead: Lead, history: Sequence[LeadEvent], playbook: Playbook) -> Message:
-    lines = [
-        lead_line(lead),
-        f"Contact: {fit(lead.email, 320)}" + (f" · {fit(lead.phone, 50)}" if lead.phone else ""),
-    ]
-    if lead.team:
-        lines.append(f"Team: {escape(playbook.team(lead.team).name)}")
-    if lead.owner_id:
-        lines.append(f"Owner: {mention(lead.owner_id)}")
-    step = playbook.next_step(Stage(lead.stage))
-    if step:
-        lines.append(f"Next step: {escape(step)}")
+def due_words(due: datetime | None, now: datetime) -> str:
+    """'*overdue* by 2 days (due <date>)' or 'due <date> (in 5 h)'; '' without a deadline."""
+    if due is None:
+        return ""
+    if due <= now:
+        late = duration_words((now - due).total_seconds())
+        return f":warning: *overdue* by {late} (due {slack_date(due)})"
+    return f"due {slack_date(due)} (in {duration_words((due - now).total_seconds())})"
+
+
+def stage_words(lead: Lead, now: datetime) -> str:
+    """'Working for 3 days', 'Won' (closed stages say since when)."""
+    stage = stage_name(lead.stage).capitalize()
+    if lead.stage in CLOSED_STAGES:
+        return f"{stage} since {slack_date(lead.stage_entered_at)}"
+    return f"{stage} for {duration_words((now - lead.stage_entered_at).total_seconds())}"
+
+
+def paused_words(lead: Lead, now: datetime) -> str:
+    """'Snoozed until <date>' / 'On hold until <date>' while it lasts, else ''."""
+    until = lead.snoozed_until
+    if until is None or until <= now or lead.stage in CLOSED_STAGES:
+        return ""
+    paused = "On hold" if lead.stage == Stage.ON_HOLD else "Snoozed"
+    return f"{paused} until {slack_date(until)}"
+
+
+#: `/lead show` prints the most recent events of a lead's history, at most this many.
+SHOWN_EVENTS = 15
+
+
+def lead_summary_reply(
+    lead: Lead,
+    history: Sequence[LeadEvent],
+    playbook: Playbook,
+    *,
+    now: datetime,
+    due: datetime | None,
+    events_total: int,
+) -> Message:
+    """`/lead show`: the lead's details, then its latest history as people read it."""
+    details = fit_markup("\n".join(_details(lead, playbook, now=now, due=due)))
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": details}}]
     if history:
-        lines.append("*History*")
-        for event in list(history)[-8:]:
-            move = f" {event.from_stage} → {event.to_stage}" if event.to_stage else ""
-            why = f" ({fit(event.reason, 120)})" if event.reason else ""
-            lines.append(
-                f"• {slack_date(event.at)} {event.kind}{move}{why} — {mention(event.actor)}"
-            )
-    return Message(text="\n".join(lines))
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": _history(history, playbook, events_total)},
+            }
+        )
+    who = fit(lead.name or lead.email, 200)
+    return Message(text=f"Lead #{lead.id}: {who} ({stage_name(lead.stage)})", blocks=blocks)
 
 
-def my_leads_reply(leads: Sequence[Lead]) -> Message:
+def _details(lead: Lead, playbook: Playbook, *, now: datetime, due: datetime | None) -> list[str]:
+    company = f", {fit(lead.company, 120)}" if lead.company else ""
+    lines = [f"*Lead #{lead.id}* — *{fit(lead.name or lead.email, 120)}*{company}"]
+    about = [fit(lead.title, 120)] if lead.title else []
+    lines.append(" · ".join([*about, f"score {lead.score:g}"]))
+    phone = f" · {fit(lead.phone, 50)}" if lead.phone else ""
+    lines.append(f"Contact: {fit(lead.email, 320)}{phone}")
+    team = fit(playbook.teams[lead.team].name, 80) if lead.team in playbook.teams else ""
+    if lead.owner_id:
+        owner = f"Owner: {mention(lead.owner_id)}"
+    elif lead.stage == Stage.SALES_READY:
+        owner = (
+            f"Unclaimed, waiting since {slack_date(lead.sales_ready_at or lead.stage_entered_at)}"
+        )
+    else:
+        owner = ""
+    lines.append(" · ".join(part for part in (f"Team: {team}" if team else "", owner) if part))
+    stage = stage_words(lead, now)
+    when = due_words(due, now)
+    lines.append(f"Stage: {stage}" + (f" · {when}" if when else ""))
+    if lead.attempts or lead.connected_at:
+        connected = f" · connected {slack_date(lead.connected_at)}" if lead.connected_at else ""
+        lines.append(f"Contact attempts: {lead.attempts}{connected}")
+    paused = paused_words(lead, now)
+    if paused:
+        lines.append(paused)
+    if lead.stage == Stage.NURTURE and lead.revisit_at:
+        lines.append(f"Revisit {slack_date(lead.revisit_at)}")
+    if lead.stage == Stage.WON and lead.amount is not None:
+        lines.append(f"Amount: {money_words(lead.amount, escape(lead.currency))}")
+    if lead.stage in (Stage.LOST, Stage.DISQUALIFIED, Stage.NURTURE) and lead.reason:
+        lines.append(f"Reason: {fit(lead.reason, 200)}")
+    step = playbook.next_step(Stage(lead.stage))
+    if step and lead.stage not in CLOSED_STAGES:
+        lines.append(f"Next step: {fit(step, 300)}")
+    return [line for line in lines if line]
+
+
+def _history(history: Sequence[LeadEvent], playbook: Playbook, events_total: int) -> str:
+    """The newest lines that fit in one section, whole lines only (a cut date token or
+    entity would show as garbage)."""
+    head = "*History*"
+    if events_total > len(history):
+        head += f" (the last {len(history)} of {events_total} events)"
+    lines = [f"• {line}" for line in history_lines(history, playbook)]
+    kept: list[str] = []
+    used = len(head) + len(CUT_NOTE) + 2
+    for line in reversed(lines):
+        if used + len(line) + 1 > SECTION_LIMIT:
+            break
+        kept.append(line)
+        used += len(line) + 1
+    kept.reverse()
+    if len(kept) < len(lines):
+        kept.insert(0, CUT_NOTE)
+    return "\n".join([head, *kept])
+
+
+CUT_NOTE = "_…older lines left out_"
+
+
+def my_leads_reply(
+    leads: Sequence[tuple[Lead, datetime | None]], total: int, now: datetime
+) -> Message:
+    """`/lead mine`: the rep's open leads, the most urgent first, whole lines within a message."""
     if not leads:
         return Message(
             text="You are not working any lead right now. Claim one from your team channel."
         )
-    return Message(text="*Your leads*\n" + "\n".join(f"• {lead_line(lead)}" for lead in leads))
+    lines = ["*Your leads*"]
+    used = len(lines[0])
+    for shown, (lead, due) in enumerate(leads):
+        when = due_words(due, now)
+        line = f"• {lead_line(lead)}" + (f" · {when}" if when else "")
+        if used + len(line) + 60 > MINE_LIMIT:
+            lines.append(f"…and {total - shown} more.")
+            break
+        lines.append(line)
+        used += len(line) + 1
+    else:
+        if total > len(leads):
+            lines.append(f"…and {total - len(leads)} more.")
+    return Message(text="\n".join(lines))
+
+
+#: `/lead mine` answers in one message's text; Slack advises keeping it under 4,000 characters.
+MINE_LIMIT = 3900
 
 
 def claimed_reply(lead: Lead, waited_seconds: float, playbook: Playbook) -> Message:

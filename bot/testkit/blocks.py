@@ -26,7 +26,11 @@ def blocks_problem(blocks: Any, max_blocks: int) -> bool:
         return False
     if not isinstance(blocks, list) or len(blocks) > max_blocks:
         return True
-    return not all(isinstance(block, dict) and _block_ok(block) for block in blocks)
+    if not all(isinstance(block, dict) and _block_ok(block) for block in blocks):
+        return True
+    # Slack refuses a message or view in which two blocks share a block_id.
+    ids = [block["block_id"] for block in blocks if "block_id" in block]
+    return len(ids) != len(set(ids))
 
 
 def _text_ok(obj: Any, limit: int) -> bool:
@@ -68,7 +72,13 @@ def _block_ok(block: dict[str, Any]) -> bool:
     if kind in ("actions", "context"):
         elements = block.get("elements") or []
         most = 25 if kind == "actions" else 10
-        return 0 < len(elements) <= most and all(_element_ok(e) for e in elements)
+        # An action_id must be unique among the elements of its block.
+        action_ids = [e["action_id"] for e in elements if isinstance(e, dict) and "action_id" in e]
+        return (
+            0 < len(elements) <= most
+            and all(_element_ok(e) for e in elements)
+            and len(action_ids) == len(set(action_ids))
+        )
     return isinstance(kind, str)
 
 

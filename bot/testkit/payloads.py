@@ -54,6 +54,74 @@ def block_action(
     )
 
 
+def home_block_action(
+    *,
+    user_id: str,
+    action_id: str,
+    value: str,
+    block_id: str,
+    view: dict[str, Any] | None = None,
+    selected_label: str | None = None,
+) -> tuple[str, str]:
+    """A click on the app's Home tab: (body, content type).
+
+    As Slack sends it: the container is the view (`{"type": "view", "view_id": …}`), the payload
+    carries the whole Home view (type "home") and neither a channel, a message nor a
+    response_url. With `selected_label` the element is an overflow menu and `value` the option's.
+    """
+    home = {
+        "id": "V0HOME0001",
+        "team_id": TEAM_ID,
+        "type": "home",
+        "blocks": [],
+        "private_metadata": "",
+        "callback_id": "",
+        "state": {"values": {}},
+        "hash": "1700000000.abcdEFGH",
+        "title": {"type": "plain_text", "text": "View Title", "emoji": True},
+        "clear_on_close": False,
+        "notify_on_close": False,
+        "close": None,
+        "submit": None,
+        "previous_view_id": None,
+        "root_view_id": "V0HOME0001",
+        "app_id": "A0LEADBOT1",
+        "external_id": "",
+        "app_installed_team_id": TEAM_ID,
+        "bot_id": "B0LEADBOT1",
+        **(view or {}),
+    }
+    action: dict[str, Any] = {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "action_ts": "1.2",
+    }
+    if selected_label is not None:
+        del action["value"]
+        action["type"] = "overflow"
+        action["selected_option"] = {
+            "text": {"type": "plain_text", "text": selected_label},
+            "value": value,
+        }
+    return _form(
+        {
+            "type": "block_actions",
+            "team": {"id": TEAM_ID, "domain": "acme"},
+            "user": {"id": user_id, "team_id": TEAM_ID},
+            "api_app_id": "A0LEADBOT1",
+            "token": "legacy-unused",
+            "trigger_id": "1.2.trigger",
+            "container": {"type": "view", "view_id": home["id"]},
+            "view": home,
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "actions": [action],
+        }
+    )
+
+
 def slash_command(
     *, user_id: str, text: str, channel: str, response_url: str, command: str = "/lead"
 ) -> tuple[str, str]:

@@ -137,18 +137,6 @@ def test_fast_tracked_lead_says_so(playbook: Playbook) -> None:
     assert "fast-tracked by marketing" in "\n".join(texts(card.blocks))
 
 
-def test_home_tab_lists_whole_lines_and_says_how_many_more(playbook: Playbook) -> None:
-    from bot.slack.home import home_view
-
-    leads = [a_lead(id=i, name="N" * 150 + " & Co") for i in range(1, 60)]
-    view = home_view(mine=[], unclaimed=leads)
-    [listing] = [b for b in view["blocks"] if b["type"] == "section"][1:]
-    text = listing["text"]["text"]
-    assert len(text) <= 3000
-    assert text.endswith("more (`/lead mine` lists yours)")
-    assert all(line.endswith("score 75") for line in text.splitlines()[:-1])
-
-
 def test_card_names_the_country_and_its_region(playbook: Playbook) -> None:
     all_text = "\n".join(texts(lead_card(a_lead(), playbook=playbook, now=NOW).blocks))
     assert "*Country*\nGermany (EMEA)" in all_text

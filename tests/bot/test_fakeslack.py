@@ -157,9 +157,15 @@ def test_a_message_needs_text_or_blocks(client: WebClient) -> None:
         [{"type": "section", "text": {"type": "mrkdwn", "text": ""}}],
         [{"type": "header", "text": {"type": "plain_text", "text": "x" * 151}}],
         [{"type": "actions", "elements": [{"type": "button", "text": {"text": "x" * 76}}]}],
+        [{"type": "divider", "block_id": "same"}, {"type": "divider", "block_id": "same"}],
+        [{"type": "actions", "elements": [
+            {"type": "button", "text": {"text": "A"}, "action_id": "same"},
+            {"type": "button", "text": {"text": "B"}, "action_id": "same"},
+        ]}],
     ],
-    ids=["51 blocks", "long section", "long field", "empty section", "long header", "long button"],
-)
+    ids=["51 blocks", "long section", "long field", "empty section", "long header", "long button",
+         "two blocks with one block_id", "two buttons with one action_id in a block"],
+)  # fmt: skip
 def test_blocks_over_slack_limits_are_invalid(
     fake: FakeSlack, client: WebClient, blocks: list[dict[str, Any]]
 ) -> None:

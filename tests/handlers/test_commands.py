@@ -59,10 +59,10 @@ def test_claim_of_a_word_is_refused_readably(harness: Harness) -> None:
 def test_show_gives_details_and_history(harness: Harness) -> None:
     lead_id = _a_lead(harness, name="Greta Maier")
     harness.command(REP, f"claim {lead_id}")
-    text = harness.command(REP, f"show {lead_id}").json()["text"]
+    text = str(harness.command(REP, f"show {lead_id}").json()["blocks"])
     assert "Greta Maier" in text
     assert f"Owner: <@{REP}>" in text
-    assert "sales_ready → working" in text
+    assert f"<@{REP}> claimed it after 1 h" in text
 
 
 def test_show_of_a_missing_lead_says_so(harness: Harness) -> None:

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.core.stages import Stage
 from bot.slack.cards import slack_date
+from bot.testkit.blocks import render_blocks
 from store.db import session_scope
 from store.leads import get_lead
 from store.models import LeadEvent, OutboxMessage
@@ -33,13 +34,14 @@ def claimed_lead(harness: Harness) -> tuple[int, str]:
 
 
 def lead(harness: Harness, user: str, text: str) -> str:
-    """`/lead <text>` as `user`; the private reply's text, after the outbox is delivered."""
+    """`/lead <text>` as `user`; the private reply's text (and its blocks' text, one line each),
+    after the outbox is delivered."""
     answer = harness.command(user, text)
     assert answer.status_code == 200
     body = answer.json()
     assert body["response_type"] == "ephemeral"
     harness.deliver()
-    return str(body["text"])
+    return "\n".join([str(body["text"]), *render_blocks(body.get("blocks") or [])])
 
 
 def thread(harness: Harness, ts: str) -> list[str]:
@@ -121,9 +123,11 @@ def test_a_lost_deal_keeps_its_reason_and_show_prints_the_history(harness: Harne
     lead(harness, REP, f"lost {lead_id} chose competitor")
     assert thread(harness, ts)[-1] == f"<@{REP}> lost it: chose competitor"
     shown = lead(harness, OTHER_REP, f"show {lead_id}")  # anyone may look
-    assert f"#{lead_id} *Greta Maier*, BigCorp — lost" in shown
-    assert "working → opportunity" in shown
-    assert "opportunity → lost (chose competitor)" in shown
+    assert f"*Lead #{lead_id}* — *Greta Maier*, BigCorp" in shown
+    assert "Stage: Lost" in shown
+    assert "Reason: chose competitor" in shown
+    assert f"<@{REP}> qualified it: demo booked" in shown
+    assert f"<@{REP}> lost it: chose competitor" in shown
 
 
 def test_a_lead_named_by_its_e_mail_as_slack_sends_it(harness: Harness) -> None:
@@ -187,9 +191,9 @@ def test_show_and_mine_answer_while_a_write_transaction_is_open(
     with writing(engine) as writer:
         get_lead(session=writer, lead_id=lead_id, for_update=True)  # PostgreSQL: the row locked
         # settle=False: the rep's time zone is cached after the ack, a write that waits its turn.
-        shown = harness.command(REP, f"show {lead_id}", settle=False).json()["text"]
+        shown = str(harness.command(REP, f"show {lead_id}", settle=False).json()["blocks"])
         mine = harness.command(REP, "mine", settle=False).json()["text"]
     harness.settle()
-    assert f"#{lead_id} *Greta Maier*" in shown
+    assert f"*Lead #{lead_id}* — *Greta Maier*" in shown
     assert f"Owner: <@{REP}>" in shown
     assert f"#{lead_id} *Greta Maier*" in mine
