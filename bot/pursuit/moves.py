@@ -20,7 +20,7 @@ from bot.core.stages import Stage
 from bot.playbook.model import Playbook
 from bot.pursuit.lifecycle import claim_lead, move_stage, refresh_card
 from bot.pursuit.machine import check_move
-from bot.slack.history import MoveLine, handed_back_notice, move_line
+from bot.slack.history import MoveLine, handed_back_notice, money_words, move_line
 from bot.slack.outbox import queue_message, queue_thread_line
 from bot.slack.text import fit
 from store.leads import add_event, get_lead, save_lead
@@ -53,8 +53,7 @@ class Amount:
     currency: str = ""
 
     def words(self) -> str:
-        shown = f"{self.value:,.0f}" if self.value == int(self.value) else f"{self.value:,.2f}"
-        return f"{shown} {self.currency}".strip()
+        return money_words(self.value, self.currency)
 
 
 @dataclass(frozen=True)

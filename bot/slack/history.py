@@ -36,7 +36,7 @@ class MoveLine:
 def move_line(line: MoveLine) -> Message:
     """'<@Ana> recycled it: budget frozen; revisit Mon 2 Mar 2027' (each reader's own time zone)."""
     spec = MOVES[line.move]
-    parts = [f"{mention(line.actor)} {spec.past}"]
+    parts = [f"{who(line.actor)} {spec.past}"]
     details = [fit(d, 300) for d in (line.attempt, line.amount, line.reason) if d]
     if line.text and line.text != line.reason:
         details.append(fit(line.text, 500))
