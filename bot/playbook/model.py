@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -16,12 +17,14 @@ from pydantic import (
     Tag,
     TypeAdapter,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
 from bot.core.errors import ConfigProblem, PlaybookError
 from bot.core.moves import DEFAULT_MOVES, MOVES, Move, ReasonList
 from bot.core.stages import Stage
+from bot.playbook.calendars import holiday_calendar
 from bot.playbook.check import (
     document_problem,
     dotted,
@@ -151,13 +154,31 @@ class Scoring(Strict):
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WORKWEEK: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
 
+#: One public-holiday calendar: a country code (DE) or a region (DE-BY), kept in that form.
+HolidayCalendar = Annotated[str, BeforeValidator(country_text), AfterValidator(holiday_calendar)]
+
+
+def _holidays_shape(value: Any) -> str:
+    return "list" if isinstance(value, list) else "one"
+
+
+# `holidays: DE` or `holidays: [DE, AT]`: the shape is chosen by the value, so a mistake is
+# reported once, for the shape meant (as routing conditions do).
+Holidays = Annotated[
+    Annotated[HolidayCalendar, Tag("one")] | Annotated[list[HolidayCalendar], Tag("list")],
+    Discriminator(_holidays_shape),
+]
+
 
 class BusinessHours(Strict):
+    """When durations count: days, hours in the zone, and public holidays off (see
+    bot/rules/businesstime.py and docs/architecture.md, "Business time")."""
+
     timezone: str = "UTC"
     days: list[Weekday] = Field(default_factory=lambda: list(WORKWEEK))
     start: str = "09:00"
     end: str = "17:00"
-    holidays: str | list[str] | None = None
+    holidays: Holidays | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -170,6 +191,13 @@ class BusinessHours(Strict):
             ) from None
         return value
 
+    @field_validator("days")
+    @classmethod
+    def _some_day(cls, value: list[Weekday]) -> list[Weekday]:
+        if not value:
+            raise ValueError("name at least one working day, like [mon, tue, wed, thu, fri]")
+        return value
+
     @field_validator("start", "end")
     @classmethod
     def _clock(cls, value: str) -> str:
@@ -177,9 +205,28 @@ class BusinessHours(Strict):
             raise ValueError(f"'{value}' is not a time of day; write it as HH:MM, like 09:00")
         return value
 
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, value: str, info: ValidationInfo) -> str:
+        # Fields validate in order: `start` is here when it was a time of day.
+        start = info.data.get("start")
+        if start is not None and value <= start:  # HH:MM strings sort as times
+            raise ValueError(
+                f"end {value} is not after start {start}; business hours lie within one day "
+                "(hours past midnight are not supported)"
+            )
+        return value
+
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    @property
+    def holiday_calendars(self) -> tuple[str, ...]:
+        """The calendars whose public holidays are days off, like ('DE-BY', 'AT')."""
+        if self.holidays is None:
+            return ()
+        return (self.holidays,) if isinstance(self.holidays, str) else tuple(self.holidays)
 
 
 class StageRule(Strict):

@@ -303,3 +303,62 @@ def test_the_playbook_reads_marketing_and_revisit_after(playbook: Playbook) -> N
     assert (playbook.marketing.channel, playbook.marketing.users) == ("C0MKTG0001", ["U0MKTG0001"])
     assert playbook.revisit_after.days == 90
     assert playbook.admins == ["U0ADMIN001"]
+
+
+def test_an_unknown_holiday_country_is_named_with_its_line() -> None:
+    text = EXAMPLE.replace("holidays: DE", "holidays: XX")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "holidays: XX")
+    assert message == (
+        "'XX' is not a country code for holidays; write a code like DE, a region like DE-BY, "
+        "or a list of them"
+    )
+
+
+def test_an_unknown_holiday_region_lists_the_countrys_regions() -> None:
+    text = EXAMPLE.replace("holidays: DE", "holidays: DE-XY")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "holidays: DE-XY")
+    assert message.startswith("'DE-XY': Germany has no holiday region 'XY' (its regions: BB, BE,")
+
+
+def test_a_wrong_holiday_calendar_in_a_list_is_named_on_its_own_line() -> None:
+    text = EXAMPLE.replace("holidays: DE", "holidays:\n    - DE\n    - Atlantis")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "- Atlantis")
+    assert "'Atlantis' is not a country code for holidays" in message
+
+
+@pytest.mark.parametrize(
+    ("written", "calendars"),
+    [
+        ("DE", ("DE",)),
+        ("de-by", ("DE-BY",)),
+        ("DE-Bayern", ("DE-BY",)),
+        ("Germany", ("DE",)),
+        ("NO", ("NO",)),  # YAML 1.1 reads an unquoted NO as false
+        ("[DE-BY, AT]", ("DE-BY", "AT")),
+        ("[]", ()),
+        ("", ()),
+    ],
+)
+def test_holiday_calendars_are_kept_as_codes(written: str, calendars: tuple[str, ...]) -> None:
+    text = EXAMPLE.replace("holidays: DE", f"holidays: {written}".rstrip())
+    assert parse_playbook(text).business_hours.holiday_calendars == calendars
+
+
+def test_business_hours_must_end_after_they_start() -> None:
+    text = EXAMPLE.replace('end: "17:30"', 'end: "08:00"')
+    [(line, message)] = problems(text)
+    assert line == line_of(text, 'end: "08:00"')
+    assert message == (
+        "end 08:00 is not after start 09:00; business hours lie within one day "
+        "(hours past midnight are not supported)"
+    )
+
+
+def test_business_hours_need_a_working_day() -> None:
+    text = EXAMPLE.replace("days: [mon, tue, wed, thu, fri]", "days: []")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "days: []")
+    assert "at least one working day" in message
