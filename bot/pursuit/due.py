@@ -1,5 +1,5 @@
 """When an owner should move a lead on: the one rule the Home tab, `/lead mine` and the
-reminders share. (The next issue counts the stage's `max` in business time: change it here.)"""
+reminders share. The stage's `max` counts business time (the playbook's `business_hours`)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.core.stages import CLOSED_STAGES, Stage
 from bot.playbook.model import Playbook
+from bot.rules.businesstime import add_business_time
 from store.leads import count_leads_owned_by, leads_owned_by
 from store.models import Lead
 
@@ -23,8 +24,8 @@ SORTED_AT_MOST = 500
 
 
 def due_at(lead: Lead, playbook: Playbook, now: datetime) -> datetime | None:
-    """When the lead is due: stage entered + the stage's `max`; None when the stage has no max
-    (or is closed).
+    """When the lead is due: stage entered + the stage's `max` in business time (a lead arriving
+    Friday evening is not overdue on Saturday); None when the stage has no max (or is closed).
 
     A snooze or hold running now makes it due when it ends: the owner chose that date. One that
     ended in this stage postpones the stage's deadline to its end, never brings it forward (a
@@ -33,7 +34,10 @@ def due_at(lead: Lead, playbook: Playbook, now: datetime) -> datetime | None:
     if lead.stage in CLOSED_STAGES:
         return None
     rule = playbook.stages.get(Stage(lead.stage))
-    deadline = lead.stage_entered_at + rule.max.as_timedelta if rule and rule.max else None
+    hours = playbook.business_hours
+    deadline = (
+        add_business_time(lead.stage_entered_at, rule.max, hours) if rule and rule.max else None
+    )
     snooze = lead.snoozed_until
     if snooze is None or snooze <= lead.stage_entered_at:
         return deadline  # no snooze, or one that ended before this stage began

@@ -3,7 +3,7 @@ rep's open leads."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -38,9 +38,25 @@ def without_max(playbook: Playbook, stage: str) -> Playbook:
     return playbook.model_copy(update={"stages": stages})
 
 
-def test_due_is_the_stage_entered_plus_its_max(playbook: Playbook) -> None:
-    # The example playbook: working lasts at most 2 days.
-    assert due_at(open_lead(entered=NOW - 3 * DAY), playbook, NOW) == NOW - DAY
+#: Thursday 19 and Friday 20 November 2026, and NOW is Monday 23rd, 10:00 UTC (11:00 in Berlin).
+THURSDAY, FRIDAY = (
+    datetime(2026, 11, 19, 9, 0, tzinfo=UTC),
+    datetime(2026, 11, 20, 10, 0, tzinfo=UTC),
+)
+
+
+def test_due_is_the_stage_entered_plus_its_max_in_business_time(playbook: Playbook) -> None:
+    # The example playbook: working lasts 2 business days, Mon-Fri 09:00-17:30 in Berlin.
+    # Friday 11:00 Berlin + 2 business days is Tuesday 11:00 Berlin (10:00 UTC): not the weekend.
+    assert due_at(open_lead(entered=FRIDAY), playbook, NOW) == datetime(
+        2026, 11, 24, 10, 0, tzinfo=UTC
+    )
+    # Friday 17:55 in Berlin is after hours: the two days count from Monday 09:00 and end
+    # Tuesday at closing time, 17:30 in Berlin.
+    evening = datetime(2026, 11, 20, 16, 55, tzinfo=UTC)
+    assert due_at(open_lead(entered=evening), playbook, NOW) == datetime(
+        2026, 11, 24, 16, 30, tzinfo=UTC
+    )
 
 
 def test_a_stage_without_max_has_no_due_time(playbook: Playbook) -> None:
@@ -73,7 +89,9 @@ def test_a_snooze_that_ended_never_brings_the_deadline_forward(playbook: Playboo
 
 def test_a_snooze_that_ended_before_the_stage_began_is_forgotten(playbook: Playbook) -> None:
     lead = open_lead("opportunity", entered=NOW - DAY, snoozed_until=NOW - 2 * DAY)
-    assert due_at(lead, playbook, NOW) == NOW - DAY + 30 * DAY
+    never_snoozed = open_lead("opportunity", entered=NOW - DAY)
+    assert due_at(lead, playbook, NOW) == due_at(never_snoozed, playbook, NOW)
+    assert due_at(lead, playbook, NOW) != NOW - 2 * DAY
 
 
 def test_open_leads_overdue_first_then_soonest_due_and_no_deadline_last(
@@ -84,8 +102,8 @@ def test_open_leads_overdue_first_then_soonest_due_and_no_deadline_last(
         "no max": open_lead("opportunity", entered=NOW - 90 * DAY, id=1),
         "due tomorrow": open_lead(entered=NOW - DAY, id=2),
         "snoozed": open_lead(entered=NOW - 9 * DAY, snoozed_until=NOW + 3 * DAY, id=3),
-        "overdue 1h": open_lead(entered=NOW - 2 * DAY - HOUR, id=4),
-        "overdue 1d": open_lead(entered=NOW - 3 * DAY, id=5),
+        "overdue 1h": open_lead(entered=THURSDAY, id=4),  # due Monday 10:00 Berlin
+        "overdue 1d": open_lead(entered=THURSDAY - DAY, id=5),  # due Friday
     }
     ordered = by_due_time(list(leads.values()), book, NOW)
     names = {id(lead): name for name, lead in leads.items()}
@@ -96,4 +114,5 @@ def test_open_leads_overdue_first_then_soonest_due_and_no_deadline_last(
         "snoozed",
         "no max",
     ]
-    assert ordered[0].due == NOW - DAY and ordered[-1].due is None
+    assert ordered[0].due == datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+    assert ordered[1].due == NOW - HOUR and ordered[-1].due is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -54,10 +54,11 @@ def test_own_leads_are_ordered_overdue_first_snoozed_later_and_no_max_last(
     owned(session, "No max", stage=Stage.OPPORTUNITY, stage_entered_at=NOW - 90 * DAY)
     owned(session, "Due tomorrow", stage_entered_at=NOW - DAY)
     owned(session, "Snoozed", stage_entered_at=NOW - 9 * DAY, snoozed_until=NOW + 3 * DAY)
-    owned(session, "Overdue 1h", stage_entered_at=NOW - 2 * DAY - HOUR)
+    # Two business days in Berlin (09:00-17:30): due Monday 10:00 Berlin, an hour ago.
+    owned(session, "Overdue 1h", stage_entered_at=datetime(2026, 11, 19, 9, 0, tzinfo=UTC))
     owned(session, "Held", stage=Stage.ON_HOLD, stage_entered_at=NOW - DAY,
           snoozed_until=NOW + 5 * DAY)  # fmt: skip
-    owned(session, "Overdue 1d", stage_entered_at=NOW - 3 * DAY)
+    owned(session, "Overdue 1d", stage_entered_at=NOW - 5 * DAY)  # Wednesday: due Friday
     owned(session, "Won long ago", stage=Stage.WON, stage_entered_at=NOW - 90 * DAY)
     make_lead(session, name="Not mine", stage=Stage.WORKING, owner_id=OTHER_REP,
               stage_entered_at=NOW - 9 * DAY)  # fmt: skip
@@ -67,7 +68,7 @@ def test_own_leads_are_ordered_overdue_first_snoozed_later_and_no_max_last(
     ]  # fmt: skip
     text = "\n".join(render_blocks(view["blocks"]))
     assert "Your open leads (6)" in text
-    assert "Working for 3 days · :warning: *overdue* by 24 h (due <!date^" in text
+    assert "Working for 5 days · :warning: *overdue* by 3 days (due <!date^" in text
     assert "Working for 9 days · snoozed until <!date^" in text
     assert "On hold for 24 h · on hold until <!date^" in text
     assert "Opportunity for 90 days · no deadline in this stage" in text
