@@ -44,7 +44,7 @@ from pydantic import SecretStr  # noqa: E402
 
 from bench.leads import Kind, LeadRequest, make_requests  # noqa: E402
 from bench.report import DatabaseRun, Phase, render  # noqa: E402
-from bot.playbook.model import load_playbook  # noqa: E402
+from bot.playbook.loading import load_playbook  # noqa: E402
 from bot.runtime.demo import example_playbook_text  # noqa: E402
 from bot.runtime.server import build_server, serving_in_thread  # noqa: E402
 from bot.runtime.settings import Settings  # noqa: E402

@@ -38,7 +38,8 @@ from pydantic import SecretStr  # noqa: E402
 
 from bench.intake import DEFAULT_POSTGRES_URL, Skipped, postgres_database  # noqa: E402
 from bench.report import percentile  # noqa: E402
-from bot.playbook.model import Playbook, load_playbook  # noqa: E402
+from bot.playbook.loading import load_playbook  # noqa: E402
+from bot.playbook.model import Playbook  # noqa: E402
 from bot.runtime.demo import example_playbook_text  # noqa: E402
 from bot.runtime.server import LeadbotServer, build_server, serving_in_thread  # noqa: E402
 from bot.runtime.settings import Settings  # noqa: E402

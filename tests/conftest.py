@@ -14,7 +14,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, SQLModel
 
-from bot.playbook.model import Playbook, load_playbook
+from bot.playbook.loading import load_playbook
+from bot.playbook.model import Playbook
 from bot.runtime.logs import UVICORN_LOGGERS
 from store.db import create_schema, make_engine, session_factory
 

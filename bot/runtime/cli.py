@@ -9,7 +9,8 @@ from pathlib import Path
 import typer
 
 from bot.core.errors import LeadbotError, SettingsError
-from bot.playbook.model import Playbook, load_playbook
+from bot.playbook.loading import load_playbook
+from bot.playbook.model import Playbook
 from bot.runtime.settings import Settings, load_settings
 
 cli = typer.Typer(

@@ -14,7 +14,8 @@ from typing import Any, TextIO
 import httpx
 from pydantic import SecretStr
 
-from bot.playbook.model import Playbook, load_playbook
+from bot.playbook.loading import load_playbook
+from bot.playbook.model import Playbook
 from bot.runtime.server import LeadbotServer, build_server, serving_in_thread
 from bot.runtime.settings import Settings
 from bot.runtime.starter import example_playbook_text

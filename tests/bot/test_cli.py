@@ -8,7 +8,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from bot.playbook.model import load_playbook
+from bot.playbook.loading import load_playbook
 from bot.runtime.cli import cli
 from bot.runtime.server import build_server, serving_in_thread
 from bot.runtime.settings import load_settings

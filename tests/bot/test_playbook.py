@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.core.errors import PlaybookError
-from bot.playbook.model import Playbook, load_playbook, parse_playbook
+from bot.playbook.loading import load_playbook, parse_playbook
+from bot.playbook.model import Playbook
 from tests.conftest import REPO
 
 EXAMPLE = (REPO / "playbook.example.yml").read_text()

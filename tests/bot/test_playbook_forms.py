@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.playbook.forms import RateLimit
-from bot.playbook.model import Playbook, parse_playbook
+from bot.playbook.loading import parse_playbook
+from bot.playbook.model import Playbook
 from tests.bot.test_playbook import EXAMPLE, line_of, problems
 
 FORM = """

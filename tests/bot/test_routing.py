@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.playbook.model import Playbook, parse_playbook
+from bot.playbook.loading import parse_playbook
+from bot.playbook.model import Playbook
 from bot.rules.routing import Route, RoutingFacts, route_lead
 
 TEAMS = """

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.core.errors import InvalidLead
-from bot.playbook.model import Playbook, Scoring, parse_playbook
+from bot.playbook.loading import parse_playbook
+from bot.playbook.model import Playbook, Scoring
 from bot.rules.scoring import (
     FitAnswers,
     Reason,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.core.errors import PlaybookError
-from bot.playbook.model import load_playbook, parse_playbook
+from bot.playbook.loading import load_playbook, parse_playbook
 from tests.bot.test_playbook import EXAMPLE, line_of, problems
 
 SECOND_AMER = """\
