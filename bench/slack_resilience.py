@@ -121,7 +121,8 @@ def claim_acks(
         for message in fake.messages(team.channel):
             for block in message.blocks:
                 for element in block.get("elements", []) if block["type"] == "actions" else []:
-                    ts_of[LeadRef.read(element.get("value")).lead_id] = (team, message.ts)
+                    if element.get("action_id") == ActionId.CLAIM:
+                        ts_of[LeadRef.read(element.get("value")).lead_id] = (team, message.ts)
     seconds = []
     for lead_id in lead_ids:
         team, ts = ts_of[lead_id]
