@@ -110,7 +110,16 @@ class SlackStub:
         self._http = httpx.Client(headers={"Authorization": f"Bearer {BOT_TOKEN}"}, timeout=10)
 
     def arrivals(self) -> dict[str, Any]:
-        return self._http.post(self.url + "bench.arrivals").json()  # type: ignore[no-any-return]
+        return self.call("bench.arrivals")
+
+    def call(self, method: str) -> dict[str, Any]:
+        """One of the stub's methods (bench/slackstub.py), as a bench calls it."""
+        return self._http.post(self.url + method).json()  # type: ignore[no-any-return]
+
+    @property
+    def origin(self) -> str:
+        """`http://127.0.0.1:PORT`: response URLs are `{origin}/response/<user>/<channel>`."""
+        return self.url.removesuffix("/api/")
 
     def reset(self) -> None:
         self._http.post(self.url + "bench.reset")

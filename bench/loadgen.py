@@ -71,8 +71,9 @@ class _Answer:
 class Connection:
     """One keep-alive HTTP/1.1 connection on a blocking socket, opened when first needed."""
 
-    def __init__(self, host: str, port: int) -> None:
+    def __init__(self, host: str, port: int, timeout: float = TIMEOUT) -> None:
         self._address = (host, port)
+        self._timeout = timeout  # for connecting, sending, and each wait for the answer's bytes
         self._sock: socket.socket | None = None
 
     def exchange(self, request: bytes) -> tuple[int, bytes]:
@@ -80,7 +81,7 @@ class Connection:
         answer = _Answer()
         try:
             if self._sock is None:
-                self._sock = socket.create_connection(self._address, timeout=TIMEOUT)
+                self._sock = socket.create_connection(self._address, timeout=self._timeout)
                 # Small requests, one at a time: don't let Nagle hold the body back.
                 self._sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             self._sock.sendall(request)

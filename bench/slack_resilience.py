@@ -25,7 +25,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -70,8 +70,12 @@ def hot_lead(n: int, run: str) -> dict[str, object]:
 
 @contextmanager
 def running_server(
-    database_url: str, fake: FakeSlack
+    database_url: str,
+    slack_api_url: str,
+    prepare: Callable[[Settings, Playbook], None] | None = None,
 ) -> Iterator[tuple[str, LeadbotServer, Playbook]]:
+    """The server as `leadbot serve` runs it, on a fresh database, with Slack's Web API at
+    `slack_api_url`; `prepare` fills the database (migrated) before the server starts."""
     with tempfile.TemporaryDirectory(prefix="leadbot-bench-") as tmp:
         playbook_path = Path(tmp) / "playbook.yml"
         playbook_path.write_text(example_playbook_text(), encoding="utf-8")
@@ -79,7 +83,7 @@ def running_server(
             slack_bot_token=SecretStr("xoxb-bench"),
             slack_signing_secret=SecretStr(SECRET),
             slack_app_token=None,
-            slack_api_url=fake.url,
+            slack_api_url=slack_api_url,
             database_url=database_url.replace("{tmp}", tmp),
             leadbot_config=playbook_path,
             leadbot_intake_token=SecretStr(TOKEN),
@@ -87,6 +91,8 @@ def running_server(
         )
         upgrade(settings.database_url)
         playbook = load_playbook(settings.leadbot_config)
+        if prepare is not None:
+            prepare(settings, playbook)
         server = build_server(settings, playbook)
         server.worker.start()
         try:
@@ -147,7 +153,7 @@ def claim_acks(
 def bench_acks(database_url: str, args: argparse.Namespace) -> dict[str, list[float]]:
     with (
         FakeSlack() as fake,
-        running_server(database_url, fake) as (base, _, playbook),
+        running_server(database_url, fake.url) as (base, _, playbook),
         httpx.Client(base_url=base, timeout=30) as http,
     ):
         ids = capture(http, 2 * args.claims, "acks")
@@ -165,7 +171,7 @@ def bench_acks(database_url: str, args: argparse.Namespace) -> dict[str, list[fl
 def bench_drain(database_url: str, args: argparse.Namespace) -> dict[str, float]:
     with (
         FakeSlack() as fake,
-        running_server(database_url, fake) as (base, server, _),
+        running_server(database_url, fake.url) as (base, server, _),
         httpx.Client(base_url=base, timeout=30) as http,
     ):
         started = time.monotonic()

@@ -7,9 +7,12 @@ server for the GIL, as real Slack would not.
 Arrival times are `time.monotonic()`, which on Linux, macOS and Windows is one system-wide clock,
 so they compare with the send times the load generator records in its own process.
 
-Two extra methods, for the benchmark only (bot token required, like every method):
+Extra methods, for the benchmarks only (bot token required, like every method):
 - `bench.arrivals` -> {"cards": {lead_id: arrival}, "posts": n, "updates": n, "failed": n}
 - `bench.reset` -> forget everything recorded.
+- `bench.hold` -> from now on every Web API call and response_url post waits for its answer
+  (FakeSlack.hold on each method it answers) until `bench.release`.
+- `bench.calls` -> {"calls": {method: n}}: the calls answered so far (not the bench.* ones).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ import re
 import sys
 import threading
 import time
+from collections import Counter
+from contextlib import ExitStack
 from typing import Any
 
 from bot.testkit.fakeslack import FakeSlack
@@ -35,6 +40,10 @@ class TimedFakeSlack(FakeSlack):
         self._counts = {"posts": 0, "updates": 0, "failed": 0}
         self._methods["bench.arrivals"] = self._arrivals
         self._methods["bench.reset"] = self._reset
+        self._methods["bench.hold"] = self._hold_all
+        self._methods["bench.release"] = self._release_all
+        self._methods["bench.calls"] = self._call_counts
+        self._held: ExitStack | None = None
 
     def _answer(self, target: str, headers: dict[str, str], raw: bytes) -> Any:
         # The request's body has been read: it has arrived.
@@ -63,6 +72,26 @@ class TimedFakeSlack(FakeSlack):
         with self._lock:
             self._calls.clear()
         return {"ok": True}
+
+    def _hold_all(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self._held is None:
+            self._held = ExitStack()
+            # Every Web API method FakeSlack answers, and response URLs.
+            methods = [m for m in self._methods if not m.startswith("bench.")]
+            for method in [*methods, "response_url"]:
+                self._held.enter_context(self.hold(method))
+        return {"ok": True}
+
+    def _release_all(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self._held is not None:
+            self._held.close()
+            self._held = None
+        return {"ok": True}
+
+    def _call_counts(self, args: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            counts = Counter(c.method for c in self._calls if not c.method.startswith("bench."))
+        return {"ok": True, "calls": dict(counts)}
 
 
 def main() -> None:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Row, Table, bindparam, func, insert, select, update
+from sqlalchemy import Row, Select, Table, bindparam, func, insert, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import class_mapper
 from sqlmodel import Session
@@ -43,6 +44,9 @@ _SAVE_LEAD = (
     .values({name: bindparam(name) for name in _SAVED_COLUMNS})
 )
 _INSERT_EVENT = insert(EVENT)
+_EVENTS_OF_LEAD = select(EVENT).where(EVENT.c.lead_id == bindparam("lead_id"))
+_HISTORY = _EVENTS_OF_LEAD.order_by(EVENT.c.id)
+_LAST_EVENTS = _EVENTS_OF_LEAD.order_by(EVENT.c.id.desc()).limit(bindparam("last"))
 _INSERT_ENGAGEMENT = insert(ENGAGEMENT)
 
 
@@ -62,6 +66,15 @@ def new_lead(**values: Any) -> Lead:
     """A lead not stored yet (`insert_lead` stores it): the given fields, defaults for the rest."""
     defaults = {n: f.get_default(call_default_factory=True) for n, f in _DEFAULTS.items()}
     return _lead_of({**defaults, **values})
+
+
+_NEW_EVENT = class_mapper(LeadEvent).class_manager.new_instance
+
+
+def _event_of(values: Mapping[Any, Any]) -> LeadEvent:
+    event = _NEW_EVENT()
+    event.__dict__.update(values)
+    return event
 
 
 def _lead(row: Row[Any] | None) -> Lead | None:
@@ -133,14 +146,16 @@ def add_event(
 
 
 def lead_history(*, session: Session, lead_id: int, last: int | None = None) -> Sequence[LeadEvent]:
-    """The lead's events, oldest first; with `last`, only the most recent `last` of them."""
-    query = select(EVENT).where(EVENT.c.lead_id == lead_id)
+    """The lead's events, oldest first; with `last`, only the most recent `last` of them.
+
+    Plain values, as `get_lead`'s leads: `/lead show` reads them on every call, and
+    LeadEvent(...) would cost more than the query.
+    """
     if last is None:
-        rows = session.connection().execute(query.order_by(EVENT.c.id)).all()
+        rows = session.execute(_HISTORY, {"lead_id": lead_id}).all()
     else:
-        newest_first = query.order_by(EVENT.c.id.desc()).limit(last)
-        rows = list(reversed(session.connection().execute(newest_first).all()))
-    return [LeadEvent(**row._mapping) for row in rows]
+        rows = session.execute(_LAST_EVENTS, {"lead_id": lead_id, "last": last}).all()[::-1]
+    return [_event_of(row._mapping) for row in rows]
 
 
 def count_lead_events(*, session: Session, lead_id: int) -> int:
@@ -167,16 +182,32 @@ def leads_owned_by(
     *, session: Session, owner_id: str, stages: Sequence[str], limit: int = 20
 ) -> list[Lead]:
     """The owner's leads in these stages, longest in their stage first."""
-    return _leads(
-        session.connection()
-        .execute(
-            select(LEAD)
-            .where(LEAD.c.owner_id == owner_id, LEAD.c.stage.in_(stages))
-            .order_by(LEAD.c.stage_entered_at)
-            .limit(limit)
-        )
-        .all()
-    )
+    if not stages:
+        return []
+    values: dict[str, Any] = {"owner": owner_id, "max_rows": limit}
+    values |= {f"stage_{i}": stage for i, stage in enumerate(stages)}
+    return _leads(session.execute(_owned_in(len(stages)), values).all())
+
+
+@lru_cache(maxsize=8)
+def _owned_in(stages: int) -> Select[Any]:
+    """The query of `leads_owned_by` for this many stages (`owner`, `stage_<i>`, `max_rows`).
+
+    A rep collects thousands of leads, most of them closed. One `stage IN (…)` range sorted
+    afterwards reads every open one (and `/lead mine` and the Home tab ask on every call); one
+    range of ix_lead_owner_stage_entered per stage, each already in order and cut at the limit,
+    reads at most `limit` rows per stage, and the database merges them.
+    """
+    parts = [
+        select(LEAD)
+        .where(LEAD.c.owner_id == bindparam("owner"), LEAD.c.stage == bindparam(f"stage_{i}"))
+        .order_by(LEAD.c.stage_entered_at)
+        .limit(bindparam("max_rows"))
+        .subquery()
+        for i in range(stages)
+    ]
+    merged = union_all(*(select(part) for part in parts)).subquery()
+    return select(merged).order_by(merged.c.stage_entered_at).limit(bindparam("max_rows"))
 
 
 def unclaimed_leads(

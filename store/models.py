@@ -47,7 +47,8 @@ class Lead(SQLModel, table=True):
     __tablename__ = "lead"
     __table_args__ = (
         Index("ix_lead_stage_team", "stage", "team"),
-        Index("ix_lead_owner_stage", "owner_id", "stage"),
+        # In order of stage_entered_at within each owner and stage: see leads_owned_by.
+        Index("ix_lead_owner_stage_entered", "owner_id", "stage", "stage_entered_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
