@@ -63,7 +63,11 @@ def move_button(
     user_id = context.user_id or ""
     with unit_of_work(context) as session:
         zone = user_zone(
-            session=session, user_id=user_id, playbook=context["playbook"], now=context["now"]
+            session=session,
+            user_id=user_id,
+            playbook=context["playbook"],
+            now=context["now"],
+            cache=context.get("zones"),
         )
         answer = press_move_button(
             session=session,

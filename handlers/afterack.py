@@ -118,10 +118,12 @@ def after_ack(
 
 def remember_zone_after_ack(context: BoltContext, client: WebClient, user_id: str) -> None:
     """Look the user's time zone up in Slack after the ack, for their next dates."""
-    factory, now = context["session_factory"], context["now"]
+    factory, now, zones = context["session_factory"], context["now"], context.get("zones")
     after_ack(
         context,
-        lambda: look_up_user(client=client, session_factory=factory, user_id=user_id, now=now),
+        lambda: look_up_user(
+            client=client, session_factory=factory, user_id=user_id, now=now, cache=zones
+        ),
     )
 
 

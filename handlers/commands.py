@@ -23,7 +23,13 @@ def lead_command(
     playbook = context["playbook"]
     user_id, now = context.user_id or "", context["now"]
     with unit_of_work(context) as session:
-        zone = user_zone(session=session, user_id=user_id, playbook=playbook, now=now)
+        zone = user_zone(
+            session=session,
+            user_id=user_id,
+            playbook=playbook,
+            now=now,
+            cache=context.get("zones"),
+        )
         call = CommandCall(
             session=session, playbook=playbook, now=now, user_id=user_id, zone=zone.zone
         )

@@ -41,7 +41,13 @@ def move_submitted(ack: Ack, view: dict[str, Any], context: BoltContext, client:
     now = context["now"]
     try:
         with transaction(context) as session:
-            zone = user_zone(session=session, user_id=user_id, playbook=playbook, now=now)
+            zone = user_zone(
+                session=session,
+                user_id=user_id,
+                playbook=playbook,
+                now=now,
+                cache=context.get("zones"),
+            )
             reply = submit_move(
                 session=session,
                 ref=ref,

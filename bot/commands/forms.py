@@ -172,24 +172,24 @@ def press_move_button(
     *, session: Session, ref: LeadMove, actor: str, playbook: Playbook, now: datetime
 ) -> Message | OpenMoveModal:
     """A move button or menu option: the form it needs, or the move made at once (Qualify)."""
+    if not needs_modal(ref.move):  # apply_move checks it, on the locked lead
+        request = MoveRequest(move=ref.move, lead_id=ref.lead_id, actor=actor)
+        return _made(session=session, request=request, playbook=playbook, now=now)
     lead = get_lead(session=session, lead_id=ref.lead_id)
     if lead is None:
         raise LeadNotFound(ref.lead_id)
     # Refused before the form opens: nobody fills in a form for a move they cannot make.
     check_move(lead=lead, move=ref.move, user_id=actor, playbook=playbook)
-    if needs_modal(ref.move):
-        spec = MOVES[ref.move]
-        reasons = playbook.reasons_for(spec.reasons) if spec.reasons else []
-        days = playbook.revisit_after.as_timedelta.days
-        view = move_modal(
-            ref,
-            lead_title=lead.name or lead.email,
-            reasons=reasons,
-            revisit_default=f"in {days} days",
-        )
-        return OpenMoveModal(view)
-    request = MoveRequest(move=ref.move, lead_id=ref.lead_id, actor=actor)
-    return _made(session=session, request=request, playbook=playbook, now=now)
+    spec = MOVES[ref.move]
+    reasons = playbook.reasons_for(spec.reasons) if spec.reasons else []
+    days = playbook.revisit_after.as_timedelta.days
+    view = move_modal(
+        ref,
+        lead_title=lead.name or lead.email,
+        reasons=reasons,
+        revisit_default=f"in {days} days",
+    )
+    return OpenMoveModal(view)
 
 
 def _made(*, session: Session, request: MoveRequest, playbook: Playbook, now: datetime) -> Message:

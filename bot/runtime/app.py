@@ -21,6 +21,7 @@ from bot.playbook.model import Playbook
 from bot.runtime.settings import Settings
 from bot.runtime.slackshape import describe
 from bot.slack.ids import BlockId
+from bot.slack.people import ZoneCache
 from handlers.afterack import after_ack
 from handlers.home import from_home, publish_home_after_ack
 from handlers.unitofwork import AlreadyHandled, incident_text, tell_privately
@@ -74,6 +75,8 @@ def create_app(
             logger=logger,
         )
 
+    zones = ZoneCache()  # users' time zones, kept between requests
+
     def provide(context: BoltContext, body: dict[str, Any], next: Callable[[], None]) -> None:
         # Bolt-Python runs listeners after the whole middleware chain has returned, so a
         # middleware cannot wrap them in a transaction; listeners open `transaction(context)`.
@@ -81,6 +84,7 @@ def create_app(
         context["playbook"] = playbook
         context["now"] = clock()
         context["after_commit"] = after_commit
+        context["zones"] = zones
         context["event_id"] = body.get("event_id")
         next()
 

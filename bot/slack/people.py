@@ -7,6 +7,7 @@ it yet) and the handler refreshes a missing or old entry after the ack (`look_up
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,23 +25,60 @@ log = logging.getLogger(__name__)
 CACHE_FOR = timedelta(days=7)
 
 
+class ZoneCache:
+    """What this process last read of each user's zone: a request then needs no query for it.
+    Entries carry Slack's fetch time, so they go stale exactly when the stored ones do."""
+
+    def __init__(self) -> None:
+        self._known: dict[str, tuple[str, datetime]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: str) -> tuple[str, datetime] | None:
+        with self._lock:
+            return self._known.get(user_id)
+
+    def put(self, user_id: str, tz: str, fetched_at: datetime) -> None:
+        with self._lock:
+            self._known[user_id] = (tz, fetched_at)
+
+
 @dataclass(frozen=True)
 class UserZone:
     zone: ZoneInfo
     stale: bool  # not cached, or cached over a week ago: look the user up after the ack
 
 
-def user_zone(*, session: Session, user_id: str, playbook: Playbook, now: datetime) -> UserZone:
+def user_zone(
+    *,
+    session: Session,
+    user_id: str,
+    playbook: Playbook,
+    now: datetime,
+    cache: ZoneCache | None = None,
+) -> UserZone:
     """The user's time zone as last heard from Slack, else the playbook's."""
-    cached = get_slack_user(session=session, user_id=user_id) if user_id else None
     fallback = playbook.business_hours.zone
-    if cached is None:
-        return UserZone(zone=fallback, stale=bool(user_id))
-    return UserZone(zone=_zone(cached.tz) or fallback, stale=now - cached.fetched_at > CACHE_FOR)
+    if not user_id:
+        return UserZone(zone=fallback, stale=False)
+    known = cache.get(user_id) if cache is not None else None
+    if known is None:
+        stored = get_slack_user(session=session, user_id=user_id)
+        if stored is None:
+            return UserZone(zone=fallback, stale=True)
+        known = (stored.tz, stored.fetched_at)
+        if cache is not None:
+            cache.put(user_id, *known)
+    tz, fetched_at = known
+    return UserZone(zone=_zone(tz) or fallback, stale=now - fetched_at > CACHE_FOR)
 
 
 def look_up_user(
-    *, client: WebClient, session_factory: SessionFactory, user_id: str, now: datetime
+    *,
+    client: WebClient,
+    session_factory: SessionFactory,
+    user_id: str,
+    now: datetime,
+    cache: ZoneCache | None = None,
 ) -> None:
     """Ask Slack for the user's time zone and cache it (called after the ack)."""
     try:
@@ -49,14 +87,13 @@ def look_up_user(
         log.warning("users.info for %s failed (%s); using the playbook's time zone", user_id, error)
         return
     tz = str(user.get("tz") or "")
+    tz = tz if _zone(tz) else ""
     with session_scope(session_factory) as session:
         save_slack_user(
-            session=session,
-            user_id=user_id,
-            tz=tz if _zone(tz) else "",
-            deleted=bool(user.get("deleted")),
-            now=now,
+            session=session, user_id=user_id, tz=tz, deleted=bool(user.get("deleted")), now=now
         )
+    if cache is not None:
+        cache.put(user_id, tz, now)
 
 
 def _zone(name: str) -> ZoneInfo | None:

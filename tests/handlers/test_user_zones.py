@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import Engine, event
 from sqlmodel import select
 
 from store.db import session_scope
@@ -55,3 +56,24 @@ def test_a_zone_learnt_over_a_week_ago_is_looked_up_again(harness: Harness) -> N
     harness.clock.advance(timedelta(days=8))
     harness.command(REP, f"note {lead_id} b")
     assert len(harness.fake.calls_to("users.info")) == 2
+
+
+def test_a_known_zone_is_kept_in_memory_and_costs_no_query(
+    harness: Harness, engine: Engine
+) -> None:
+    lead_id = owned_lead(harness)
+    harness.command(REP, f"note {lead_id} a")  # not known yet: read, then looked up in Slack
+    reads: list[str] = []
+
+    def count(conn: object, cursor: object, statement: str, *args: object) -> None:
+        if "slack_user" in statement and statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        for text in ("note {id} b", "snooze {id} tomorrow 9am", "show {id}"):
+            harness.command(REP, text.format(id=lead_id))
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert reads == []
+    assert len(harness.fake.calls_to("users.info")) == 1
