@@ -7,7 +7,6 @@ text), can be told to fail (rate limits, outages, errors) and renders a readable
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
@@ -17,25 +16,23 @@ from datetime import UTC, datetime, tzinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from bot.core.clock import utc_now
 from bot.slack.text import as_seen
 from bot.testkit.blocks import MAX_VIEW_BLOCKS, blocks_problem, message_problem
 from bot.testkit.transcript import Ephemeral, PostedMessage, render_transcript
+from bot.testkit.wire import Args, Failure, Reply, decode, error, failure_reply, json_reply
 
 TEAM_ID = "T0FAKE0001"
 BOT_USER_ID = "U0LEADBOT1"
 BOT_ID = "B0LEADBOT1"
 USER_TZ = "Europe/Berlin"
 FIRST_TS_MICROS = 1_700_000_000_000_000  # ts "1700000000.000100" is the first one handed out
+
+
 # Fields Slack accepts as JSON text inside a form-encoded request.
-JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
-
-Args = dict[str, Any]
-
-
 @dataclass(frozen=True)
 class Call:
     """One Web API request as received (JSON fields decoded); `ok` is what the fake answered."""
@@ -56,30 +53,6 @@ class RecordedView:
     user_id: str | None
 
 
-@dataclass
-class _Failure:
-    status: int
-    retry_after: int | None
-    error: str | None
-    times: int
-
-
-@dataclass(frozen=True)
-class _Reply:
-    status: int
-    body: bytes
-    content_type: str = "application/json; charset=utf-8"
-    retry_after: int | None = None
-
-
-def _json_reply(data: dict[str, Any], status: int = 200, retry_after: int | None = None) -> _Reply:
-    return _Reply(status, json.dumps(data).encode(), retry_after=retry_after)
-
-
-def _error(code: str) -> dict[str, Any]:
-    return {"ok": False, "error": code}
-
-
 class FakeSlack:
     """The Slack Web API on 127.0.0.1 (a random port), recording every call; thread-safe."""
 
@@ -95,7 +68,7 @@ class FakeSlack:
         self._ephemerals: list[Ephemeral] = []
         self._views: list[RecordedView] = []
         self._responses: list[tuple[str, Args]] = []  # (user, body) posted to response URLs
-        self._failures: dict[str, list[_Failure]] = {}
+        self._failures: dict[str, list[Failure]] = {}
         self._serial = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -175,7 +148,7 @@ class FakeSlack:
         HTTP 200 with `{"ok": false, "error": error}`."""
         with self._lock:
             self._failures.setdefault(method, []).append(
-                _Failure(status=status, retry_after=retry_after, error=error, times=times)
+                Failure(status=status, retry_after=retry_after, error=error, times=times)
             )
 
     @contextmanager
@@ -292,15 +265,15 @@ class FakeSlack:
 
     # -- serving --------------------------------------------------------------------------------
 
-    def _answer(self, target: str, headers: dict[str, str], raw: bytes) -> _Reply:
+    def _answer(self, target: str, headers: dict[str, str], raw: bytes) -> Reply:
         parts = urlsplit(target)
         lowered = {name.lower(): value for name, value in headers.items()}
         if lowered.get("content-type", "").startswith("multipart/"):
-            return _json_reply(_error("invalid_form_data"))  # file uploads are not faked
+            return json_reply(error("invalid_form_data"))  # file uploads are not faked
         try:
-            args = _decode(lowered.get("content-type", ""), raw, parts.query)
+            args = decode(lowered.get("content-type", ""), raw, parts.query)
         except ValueError:
-            return _json_reply(_error("invalid_json"))
+            return json_reply(error("invalid_json"))
         where = ""  # for a response URL: "<user>/<channel>"
         if parts.path.startswith("/response/"):
             method, authorized = "response_url", True  # response URLs carry no token
@@ -309,7 +282,7 @@ class FakeSlack:
             method = parts.path.removeprefix("/api/")
             authorized = lowered.get("authorization", "").startswith("Bearer xox")
         else:
-            return _Reply(404, b"not found", "text/plain")
+            return Reply(404, b"not found", "text/plain")
         with self._lock:
             gate, latency = self._gates.get(method), self._latency.get(method, 0.0)
         if gate is not None:
@@ -324,20 +297,20 @@ class FakeSlack:
 
     def _dispatch(
         self, method: str, args: Args, authorized: bool, where: str
-    ) -> tuple[_Reply, bool]:
-        failure = _Failure(503, None, None, 1) if self.down else self._take_failure(method)
+    ) -> tuple[Reply, bool]:
+        failure = Failure(503, None, None, 1) if self.down else self._take_failure(method)
         if failure is not None:
-            return _failure_reply(failure), False
+            return failure_reply(failure), False
         if not authorized:
-            return _json_reply(_error("not_authed")), False
+            return json_reply(error("not_authed")), False
         if method == "response_url":
             user, _, channel = where.partition("/")
-            return _json_reply(self._respond(user, channel, args)), True
+            return json_reply(self._respond(user, channel, args)), True
         handler = self._methods.get(method)
-        answer = handler(args) if handler is not None else _error("unknown_method")
-        return _json_reply(answer), bool(answer["ok"])
+        answer = handler(args) if handler is not None else error("unknown_method")
+        return json_reply(answer), bool(answer["ok"])
 
-    def _take_failure(self, method: str) -> _Failure | None:
+    def _take_failure(self, method: str) -> Failure | None:
         queued = self._failures.get(method)
         if not queued:
             return None
@@ -367,16 +340,16 @@ class FakeSlack:
 
     def _post_message(self, args: Args) -> dict[str, Any]:
         if not args.get("channel"):
-            return _error("channel_not_found")
+            return error("channel_not_found")
         problem = message_problem(args)
         if problem:
-            return _error(problem)
+            return error(problem)
         channel, ts = _conversation(str(args["channel"])), self._next_ts()
         text, blocks = str(args.get("text") or ""), list(args.get("blocks") or [])
         thread = str(args["thread_ts"]) if args.get("thread_ts") else None
         posted = self._channels.setdefault(channel, [])
         if thread is not None and not any(m.ts == thread for m in posted):
-            return _error("thread_not_found")
+            return error("thread_not_found")
         posted.append(PostedMessage(ts, channel, text, blocks, thread_ts=thread))
         message = {"type": "message", "user": BOT_USER_ID, "bot_id": BOT_ID, "ts": ts}
         return {"ok": True, "channel": channel, "ts": ts, "message": message | {"text": text}}
@@ -385,10 +358,10 @@ class FakeSlack:
         channel = _conversation(str(args.get("channel") or ""))
         found = [m for m in self._channels.get(channel, []) if m.ts == args.get("ts")]
         if not found:
-            return _error("message_not_found" if channel in self._channels else "channel_not_found")
+            return error("message_not_found" if channel in self._channels else "channel_not_found")
         problem = message_problem(args)
         if problem:
-            return _error(problem)
+            return error(problem)
         message = found[0]
         message.text = str(args.get("text") or "")
         if "blocks" in args:  # as in Slack, leaving blocks out keeps the old ones
@@ -398,10 +371,10 @@ class FakeSlack:
 
     def _post_ephemeral(self, args: Args) -> dict[str, Any]:
         if not args.get("channel") or not args.get("user"):
-            return _error("invalid_arguments")
+            return error("invalid_arguments")
         problem = message_problem(args)
         if problem:
-            return _error(problem)
+            return error(problem)
         text, blocks = str(args.get("text") or ""), list(args.get("blocks") or [])
         self._ephemerals.append(Ephemeral(str(args["channel"]), str(args["user"]), text, blocks))
         return {"ok": True, "message_ts": self._next_ts()}
@@ -410,16 +383,16 @@ class FakeSlack:
         def handle(args: Args) -> dict[str, Any]:
             view = args.get("view")
             if not isinstance(view, dict) or blocks_problem(view.get("blocks"), MAX_VIEW_BLOCKS):
-                return _error("invalid_arguments")
+                return error("invalid_arguments")
             if method == "views.open" and not args.get("trigger_id"):
-                return _error("invalid_trigger_id")
+                return error("invalid_trigger_id")
             if method == "views.publish" and not args.get("user_id"):
-                return _error("invalid_arguments")
+                return error("invalid_arguments")
             view_id = f"V{self._serial + 1:09d}"
             if method == "views.update":
                 known = [v for v in self._views if v.id == args.get("view_id")]
                 if not known:
-                    return _error("not_found")
+                    return error("not_found")
                 view_id = known[0].id
             self._serial += 1
             user = args.get("user_id")
@@ -431,7 +404,7 @@ class FakeSlack:
     def _users_info(self, args: Args) -> dict[str, Any]:
         user = args.get("user")
         if not user:
-            return _error("user_not_found")
+            return error("user_not_found")
         tz, deleted = self._people.get(str(user), (USER_TZ, False))
         offset = datetime.now(ZoneInfo(tz)).utcoffset()
         tz_offset = int(offset.total_seconds()) if offset is not None else 0
@@ -484,32 +457,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: the tests and the demo tell their own story."""
-
-
-def _decode(content_type: str, raw: bytes, query: str) -> Args:
-    """Arguments from the query string and a JSON or form body; JSON-text fields decoded."""
-    args: Args = dict(parse_qsl(query, keep_blank_values=True))
-    if raw and content_type.startswith("application/json"):
-        body = json.loads(raw)
-        if not isinstance(body, dict):
-            raise ValueError("a JSON body must be an object")
-        args.update(body)
-    elif raw:
-        args.update(parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
-    for key in JSON_FIELDS:
-        if isinstance(args.get(key), str) and args[key]:
-            args[key] = json.loads(args[key])
-    return args
-
-
-def _failure_reply(failure: _Failure) -> _Reply:
-    if failure.status == 429:
-        return _json_reply(_error("ratelimited"), 429, retry_after=failure.retry_after)
-    if failure.status >= 500:
-        # What a load balancer in trouble answers: an HTML page, not Slack's JSON.
-        page = f"<html><body><h1>{failure.status} Service Unavailable</h1></body></html>"
-        return _Reply(failure.status, page.encode(), "text/html; charset=utf-8")
-    return _json_reply(_error(failure.error or "invalid_request"), failure.status)
 
 
 def _conversation(channel: str) -> str:
