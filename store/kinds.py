@@ -36,6 +36,8 @@ class EventKind(StrEnum):
     NURTURE_TOUCH = "nurture_touch"  # a touch by marketing while the lead is nurtured
     NOTE = "note"
     SNOOZED = "snoozed"
+    NUDGED = "nudged"  # the SLA sweep reminded the owner (or re-announced an unclaimed lead)
+    ESCALATED = "escalated"  # the SLA sweep told the team's manager
 
 
 class OutboxKind(StrEnum):

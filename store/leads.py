@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import class_mapper
 from sqlmodel import Session
 
-from store.models import Engagement, Lead, LeadEvent, SlackDelivery
+from store.models import Engagement, Lead, LeadEvent, SlackDelivery, UtcDateTime
 
 LEAD: Table = Lead.__table__  # type: ignore[attr-defined]
 EVENT: Table = LeadEvent.__table__  # type: ignore[attr-defined]
@@ -262,3 +262,21 @@ def remember_slack_delivery(*, session: Session, event_id: str, now: datetime) -
     except IntegrityError:
         return False
     return True
+
+
+_DUE = (
+    select(LEAD)
+    .where(LEAD.c.due_at <= bindparam("at_now", type_=UtcDateTime()))
+    .order_by(LEAD.c.due_at)
+    .limit(bindparam("max_rows"))
+)
+_DUE_SKIP_LOCKED = _DUE.with_for_update(skip_locked=True)
+
+
+def due_leads(*, session: Session, now: datetime, limit: int) -> list[Lead]:
+    """Leads due by `now`, the most overdue first, by the `due_at` index: the sweep's cost grows
+    with the leads due, not with all leads. On PostgreSQL they are locked and another sweeper
+    skips them (FOR UPDATE SKIP LOCKED); on SQLite the sweeper holds the one write lock."""
+    postgres = session.get_bind().dialect.name == "postgresql"
+    query = _DUE_SKIP_LOCKED if postgres else _DUE
+    return _leads(session.execute(query, {"at_now": now, "max_rows": limit}).all())

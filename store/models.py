@@ -102,6 +102,10 @@ class Lead(SQLModel, table=True):
     nurture_touches: int = 0
     #: The reason of the last disqualify, recycle or lost move.
     reason: str = Field(default="", max_length=200)
+    #: When the lead is next due (business time; see bot/pursuit/due.py), for the SLA sweep.
+    due_at: datetime | None = _aware(nullable=True, index=True)
+    #: How far the sweep has escalated the current breach: 0 none, 1 owner (or channel), 2 manager.
+    escalation: int = 0
     amount: float | None = None  # won
     currency: str = Field(default="", max_length=3)
 

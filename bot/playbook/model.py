@@ -270,6 +270,8 @@ class Playbook(Strict):
     moves: dict[Stage, list[Move]] | None = None
     #: When a recycled lead comes back to sales if the rep gives no date.
     revisit_after: DurationField = Duration(days=90)
+    #: After a lead's first reminder, how long (business time) before its team's manager hears.
+    escalate_after: DurationField = Duration(minutes=4 * 60)
     marketing: Marketing | None = None
     digest: Digest | None = None
     plan: Plan | None = None

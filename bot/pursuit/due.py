@@ -46,6 +46,17 @@ def due_at(lead: Lead, playbook: Playbook, now: datetime) -> datetime | None:
     return snooze if deadline is None else max(deadline, snooze)
 
 
+def schedule_due(lead: Lead, playbook: Playbook, now: datetime) -> None:
+    """After every move and snooze: when the lead is next due (the SLA sweep selects by it),
+    and its escalation starts afresh (someone acted on it). Acting on a lead already past its
+    time (an attempt, a note) buys it the playbook's `escalate_after` before the next reminder."""
+    due = due_at(lead, playbook, now)
+    if due is not None and due <= now:
+        due = add_business_time(now, playbook.escalate_after, playbook.business_hours)
+    lead.due_at = due
+    lead.escalation = 0
+
+
 class DueLead(NamedTuple):
     """A lead and when it is due (a tuple, as the Slack messages take it)."""
 

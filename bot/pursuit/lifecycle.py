@@ -12,6 +12,7 @@ from bot.core.events import EventKind
 from bot.core.moves import Move
 from bot.core.stages import CLOSED_STAGES, Stage, stage_name
 from bot.playbook.model import Playbook
+from bot.pursuit.due import schedule_due
 from bot.pursuit.machine import check_move
 from bot.rules.routing import Route, RoutingFacts, route_lead
 from bot.slack.cards import lead_card
@@ -70,6 +71,7 @@ def hand_to_sales(
     move_stage(
         session=session, lead=lead, to=Stage.SALES_READY, actor=actor, now=now, reason=reason
     )
+    schedule_due(lead, playbook, now)
     add_event(
         session=session,
         lead_id=lead.id,
@@ -127,6 +129,7 @@ def claim_lead(
     move_stage(
         session=session, lead=lead, to=Stage.WORKING, actor=user_id, now=now, reason="claimed"
     )
+    schedule_due(lead, playbook, now)
     add_event(
         session=session,
         lead_id=lead_id,

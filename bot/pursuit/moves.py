@@ -18,6 +18,7 @@ from bot.core.events import EventKind
 from bot.core.moves import MOVES, DateRole, Move, MoveSpec
 from bot.core.stages import Stage
 from bot.playbook.model import Playbook
+from bot.pursuit.due import schedule_due
 from bot.pursuit.lifecycle import claim_lead, move_stage, refresh_card
 from bot.pursuit.machine import check_move
 from bot.slack.history import MoveLine, handed_back_notice, money_words, move_line
@@ -111,6 +112,7 @@ def apply_move(
     offer = _change(
         session, lead, request, spec, reason=reason, when=when, now=now, playbook=playbook
     )
+    schedule_due(lead, playbook, now)
     save_lead(session=session, lead=lead)
     line = MoveLine(
         lead_id=request.lead_id,

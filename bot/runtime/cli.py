@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
 import typer
 
+from bot.core.clock import utc_now
 from bot.core.errors import LeadbotError, SettingsError
 from bot.playbook.loading import load_playbook
 from bot.playbook.model import Playbook
@@ -21,6 +23,8 @@ cli = typer.Typer(
 )
 db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
+jobs_cli = typer.Typer(help="Scheduled jobs, run once by hand.", no_args_is_help=True)
+cli.add_typer(jobs_cli, name="jobs")
 
 
 def _print_version(wanted: bool) -> None:
@@ -87,6 +91,41 @@ def db_upgrade() -> None:
         return
     upgrade(settings.database_url)
     typer.echo("Database is up to date.")
+
+
+@jobs_cli.command("run")
+def jobs_run(
+    job: str = typer.Argument(..., help="The job: sla (reminders and escalations)."),
+    now: str | None = typer.Option(
+        None, help="Run as if it were this time (ISO 8601 with a zone), e.g. 2026-11-30T09:00Z."
+    ),
+) -> None:
+    """Run one job once, now or at --now (the scheduler in `serve` runs them on its own)."""
+    from jobs.sla import run_sla
+    from store.db import make_engine, session_factory
+    from store.migrate import pending_migrations
+
+    if job != "sla":
+        _fail(LeadbotError(f"There is no job '{job}'; the jobs are: sla."))
+    at = utc_now()
+    if now is not None:
+        try:
+            at = datetime.fromisoformat(now.replace("Z", "+00:00"))
+        except ValueError:
+            _fail(LeadbotError(f"--now '{now}' is not a time; write it like 2026-11-30T09:00Z."))
+        if at.tzinfo is None:
+            _fail(LeadbotError(f"--now '{now}' has no time zone; add one, like Z or +01:00."))
+    settings, book = _settings_and_playbook()
+    if pending_migrations(settings.database_url):
+        _fail(
+            LeadbotError("The database schema is not up to date: run `leadbot db upgrade` first.")
+        )
+    engine = make_engine(settings.database_url)
+    try:
+        done = run_sla(session_factory=session_factory(engine), playbook=book, now=at)
+    finally:
+        engine.dispose()
+    typer.echo(f"sla: {done} lead(s) reminded or escalated; messages go out with `leadbot serve`.")
 
 
 @cli.command("serve")

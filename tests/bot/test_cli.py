@@ -179,3 +179,33 @@ def test_serve_refuses_a_token_slack_refuses(env: Path, monkeypatch) -> None:
         result = runner.invoke(cli, ["serve", "--port", "0"])
     assert result.exit_code == 2
     assert "Slack refuses SLACK_BOT_TOKEN (invalid_auth)" in result.output
+
+
+def test_jobs_run_sla_reminds_at_the_time_given(env: Path) -> None:
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    csv_path = env / "leads.csv"
+    header = "email,name,budget,timeframe,title,company_size,country"
+    row = "greta@bigcorp-industries.de,Greta,approved,this quarter,VP Sales,5000,DE"
+    csv_path.write_text(f"{header}\n{row}\n")  # a sales-ready lead, due 2 business hours later
+    runner.invoke(cli, ["import", str(csv_path)])
+    result = runner.invoke(cli, ["jobs", "run", "sla", "--now", "2030-01-07T12:00Z"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("sla: 1 lead(s) reminded or escalated")
+    again = runner.invoke(cli, ["jobs", "run", "sla", "--now", "2030-01-07T12:00Z"])
+    assert again.output.startswith("sla: 0 lead(s)")
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["jobs", "run", "digest"], "There is no job 'digest'; the jobs are: sla."),
+        (["jobs", "run", "sla", "--now", "monday"], "--now 'monday' is not a time"),
+        (["jobs", "run", "sla", "--now", "2030-01-07T12:00"], "has no time zone"),
+    ],
+)
+def test_jobs_run_refuses_what_it_cannot_run_in_one_sentence(
+    env: Path, args: list[str], said: str
+) -> None:
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 2
+    assert said in result.output

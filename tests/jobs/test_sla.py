@@ -1,0 +1,176 @@
+"""The SLA sweep: reminders in business time, then the manager; each step exactly once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from bot.core.events import EventKind
+from bot.core.moves import Move
+from bot.core.stages import Stage
+from bot.playbook.model import Playbook
+from bot.pursuit.due import schedule_due
+from bot.pursuit.moves import Attempt, MoveRequest, apply_move
+from jobs.sla import run_sla
+from store.db import session_factory, session_scope
+from store.leads import get_lead, save_lead
+from store.models import Lead, LeadEvent, OutboxMessage
+from tests.conftest import empty_tables
+from tests.factories import make_lead
+
+REP, MANAGER = "U0REPEMEA1", "U0MGREMEA1"
+MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 11:00 in Berlin
+
+
+def at(day: int, hour: int, minute: int = 0) -> datetime:
+    """A time in the week of 23 November 2026, in UTC (Berlin is UTC+1 then)."""
+    return datetime(2026, 11, day, hour, minute, tzinfo=UTC)
+
+
+def claimed_lead(session: Session, playbook: Playbook) -> int:
+    lead = make_lead(session, at=MONDAY)
+    assert lead.id is not None
+    claim = MoveRequest(move=Move.CLAIM, lead_id=lead.id, actor=REP)
+    apply_move(session=session, request=claim, playbook=playbook, now=MONDAY)
+    session.commit()
+    return lead.id
+
+
+def sweep(engine: Engine, playbook: Playbook, now: datetime) -> int:
+    return run_sla(session_factory=session_factory(engine), playbook=playbook, now=now)
+
+
+def messages(session: Session) -> list[tuple[str, str]]:
+    session.expire_all()
+    rows = session.exec(select(OutboxMessage).order_by(col(OutboxMessage.id))).all()
+    session.commit()
+    return [(row.channel, str(row.payload["text"])) for row in rows if row.kind == "post_message"]
+
+
+def escalations(session: Session) -> list[tuple[str, str]]:
+    session.expire_all()
+    events = session.exec(select(LeadEvent).order_by(col(LeadEvent.id))).all()
+    session.commit()
+    kinds = (EventKind.NUDGED, EventKind.ESCALATED)
+    return [(event.kind, event.data["to"]) for event in events if event.kind in kinds]
+
+
+def test_an_overdue_lead_reminds_its_owner_once_then_tells_the_manager(
+    engine: Engine, session: Session, playbook: Playbook
+) -> None:
+    lead_id = claimed_lead(session, playbook)
+    # working lasts 2 business days (09:00-17:30 Berlin): Monday 11:00 -> Wednesday 11:00.
+    assert sweep(engine, playbook, at(25, 9, 59)) == 0
+    assert sweep(engine, playbook, at(25, 10)) == 1
+    assert sweep(engine, playbook, at(25, 10)) == 0  # run again: nothing sent twice
+    [(to, text)] = messages(session)
+    assert to == REP and f"Lead #{lead_id}" in text and "past the playbook's time" in text
+    lead = get_lead(session=session, lead_id=lead_id)
+    assert lead is not None and lead.escalation == 1
+    assert lead.due_at == at(25, 14)  # escalate_after: 4 business hours later
+    session.commit()
+
+    assert sweep(engine, playbook, at(25, 13, 59)) == 0
+    assert sweep(engine, playbook, at(25, 14)) == 1
+    assert sweep(engine, playbook, at(30, 10)) == 0  # after the manager, only a move restarts it
+    assert escalations(session) == [(EventKind.NUDGED, "owner"), (EventKind.ESCALATED, "manager")]
+    assert [to for to, _ in messages(session)] == [REP, MANAGER]
+
+
+def test_the_owners_reminder_carries_the_cards_buttons(
+    engine: Engine, session: Session, playbook: Playbook
+) -> None:
+    claimed_lead(session, playbook)
+    sweep(engine, playbook, at(25, 10))
+    session.expire_all()
+    [row] = [r for r in session.exec(select(OutboxMessage)).all() if r.kind == "post_message"]
+    labels = [e["text"]["text"] for b in row.payload["blocks"] if b["type"] == "actions"
+              for e in b["elements"] if e["type"] == "button"]  # fmt: skip
+    assert labels[:2] == ["Log attempt", "Qualify"]
+
+
+def test_acting_on_an_overdue_lead_starts_its_escalation_afresh(
+    engine: Engine, session: Session, playbook: Playbook
+) -> None:
+    lead_id = claimed_lead(session, playbook)
+    sweep(engine, playbook, at(25, 10))  # the owner is reminded
+    touch = MoveRequest(
+        move=Move.TOUCH, lead_id=lead_id, actor=REP, attempt=Attempt("call", "no answer")
+    )
+    apply_move(session=session, request=touch, playbook=playbook, now=at(25, 11))
+    session.commit()
+    lead = get_lead(session=session, lead_id=lead_id)
+    assert lead is not None and (lead.escalation, lead.due_at) == (0, at(25, 15))
+    session.commit()
+    sweep(engine, playbook, at(25, 15))
+    assert [to for _, to in escalations(session)] == ["owner", "owner"]  # not the manager yet
+
+
+def test_an_unclaimed_lead_is_re_announced_in_its_channel_then_the_manager_hears(
+    engine: Engine, session: Session, playbook: Playbook
+) -> None:
+    lead = make_lead(session, at=MONDAY)
+    schedule_due(lead, playbook, MONDAY)  # sales-ready lasts 2 business hours
+    save_lead(session=session, lead=lead)
+    session.commit()
+    assert lead.due_at == at(23, 12)
+    sweep(engine, playbook, at(23, 12))
+    sweep(engine, playbook, at(23, 16))
+    channel_post, manager_dm = messages(session)
+    assert channel_post[0] == playbook.team("emea").channel and "waited 2 h" in channel_post[1]
+    assert manager_dm[0] == MANAGER and "nobody in the team claimed it" in manager_dm[1]
+
+
+def test_a_lead_that_arrives_friday_evening_is_not_overdue_on_the_weekend(
+    engine: Engine, session: Session, playbook: Playbook
+) -> None:
+    friday_evening = datetime(2026, 11, 27, 16, 55, tzinfo=UTC)  # 17:55 in Berlin
+    lead = make_lead(session, at=friday_evening)
+    schedule_due(lead, playbook, friday_evening)
+    save_lead(session=session, lead=lead)
+    session.commit()
+    assert sweep(engine, playbook, datetime(2026, 11, 28, 9, 0, tzinfo=UTC)) == 0  # Saturday
+    assert lead.due_at == datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 11:00 in Berlin
+
+
+def test_two_sweepers_at_once_send_each_reminder_exactly_once(
+    postgres_engine: Engine, playbook: Playbook
+) -> None:
+    empty_tables(postgres_engine)
+    factory = session_factory(postgres_engine)
+    with session_scope(factory) as session:
+        for _ in range(30):
+            lead = make_lead(session, at=MONDAY)
+            schedule_due(lead, playbook, MONDAY)
+            save_lead(session=session, lead=lead)
+    start = threading.Barrier(2)
+    done: list[int] = []
+    errors: list[BaseException] = []
+
+    def sweeper() -> None:
+        try:
+            start.wait(timeout=10)
+            done.append(run_sla(session_factory=factory, playbook=playbook, now=at(23, 12)))
+        except BaseException as error:  # surfaced by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sweeper) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert errors == [] and sum(done) == 30
+        with session_scope(factory) as session:
+            sent = [
+                r for r in session.exec(select(OutboxMessage)).all() if r.kind == "post_message"
+            ]
+            nudged = session.exec(select(LeadEvent).where(LeadEvent.kind == EventKind.NUDGED))
+            assert len(sent) == 30 and len(nudged.all()) == 30
+            assert {lead.escalation for lead in session.exec(select(Lead)).all()} == {1}
+            assert {lead.stage for lead in session.exec(select(Lead)).all()} == {Stage.SALES_READY}
+    finally:
+        empty_tables(postgres_engine)
