@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -24,6 +25,7 @@ from bot.core.errors import SettingsError
 from bot.playbook.model import Playbook
 from bot.runtime.app import create_app, make_web_client
 from bot.runtime.http import create_http_app
+from bot.runtime.scheduler import build_scheduler
 from bot.runtime.settings import Settings
 from bot.runtime.socketmode import SocketModeAfterAck
 from jobs.worker import OutboxWorker
@@ -40,6 +42,7 @@ class LeadbotServer:
     worker: OutboxWorker
     engine: Engine
     socket_mode: SocketModeAfterAck | None
+    scheduler: BackgroundScheduler
 
 
 def _require(settings: Settings) -> None:
@@ -97,7 +100,21 @@ def build_server(
     socket_mode = None
     if settings.slack_app_token is not None:
         socket_mode = SocketModeAfterAck(bolt, settings.slack_app_token.get_secret_value())
-    return LeadbotServer(api=api, bolt=bolt, worker=worker, engine=engine, socket_mode=socket_mode)
+    scheduler = build_scheduler(
+        session_factory=factory,
+        playbook=playbook,
+        clock=clock,
+        wake_outbox=worker.wake,
+        sla_every_seconds=settings.sla_sweep_seconds,
+    )
+    return LeadbotServer(
+        api=api,
+        bolt=bolt,
+        worker=worker,
+        engine=engine,
+        socket_mode=socket_mode,
+        scheduler=scheduler,
+    )
 
 
 #: Slack's answers to auth.test that mean the token itself is wrong (not that Slack is down).
@@ -124,8 +141,10 @@ def check_bot_token(client: WebClient) -> None:
 
 
 def run_server(server: LeadbotServer, *, host: str, port: int) -> None:
-    """Run until interrupted: uvicorn in front, the outbox worker and Socket Mode beside it."""
+    """Run until interrupted: uvicorn in front; the outbox worker, the scheduled jobs and Socket
+    Mode beside it."""
     server.worker.start()
+    server.scheduler.start()
     if server.socket_mode is not None:
         server.socket_mode.connect()  # returns at once; Slack events then arrive over the socket
         log.info("Socket Mode connected; HTTP still serves the intake API")
@@ -135,6 +154,7 @@ def run_server(server: LeadbotServer, *, host: str, port: int) -> None:
     finally:
         if server.socket_mode is not None:
             server.socket_mode.close()
+        server.scheduler.shutdown(wait=True)  # a sweep under way finishes first
         server.worker.stop()
         server.engine.dispose()
 
