@@ -14,19 +14,23 @@ from sqlmodel import Session
 from bot.core.events import EventKind
 from bot.core.stages import Stage
 from bot.playbook.model import Playbook
-from bot.rules.businesstime import add_business_time
+from bot.rules.businesstime import add_business_time, is_business_time, next_business_moment
 from bot.slack.nudges import channel_reminder, manager_alert, owner_reminder
 from bot.slack.outbox import queue_message
 from store.leads import add_event, save_lead
 from store.models import Lead
+from store.users import get_slack_user
 
 #: After the manager has heard, the sweep leaves the lead alone until someone moves it.
 LAST_STEP = 2
+#: Steps that are a DM to one person, so wait for that person's working hours.
+DIRECT = frozenset({"owner", "manager"})
 
 
 def escalate(*, session: Session, lead: Lead, playbook: Playbook, now: datetime) -> str:
     """Take the lead's next escalation step; returns whom it went to ("owner", "channel",
-    "manager", or "" when there is nobody to tell)."""
+    "manager", "" when there is nobody to tell), or "deferred" when the person it goes to is
+    outside their working hours (it is then due at the start of them)."""
     assert lead.id is not None
     team = playbook.teams.get(lead.team or "")
     step = lead.escalation + 1
@@ -42,6 +46,12 @@ def escalate(*, session: Session, lead: Lead, playbook: Playbook, now: datetime)
         step = LAST_STEP
     else:
         to, channel, message, step = "", "", None, LAST_STEP  # a team gone from the playbook
+    morning = _their_morning(session, channel, playbook, now) if to in DIRECT else None
+    if morning is not None:
+        # 3 a.m. where they are: the step waits for their working hours; it is not dropped.
+        lead.due_at = morning
+        save_lead(session=session, lead=lead)
+        return "deferred"
     kind = EventKind.ESCALATED if to == "manager" else EventKind.NUDGED
     add_event(session=session, lead_id=lead.id, at=now, kind=kind, actor="leadbot",
               data={"to": to, "recipient": channel, "step": step})  # fmt: skip
@@ -54,3 +64,17 @@ def escalate(*, session: Session, lead: Lead, playbook: Playbook, now: datetime)
     )  # fmt: skip
     save_lead(session=session, lead=lead)
     return to
+
+
+def _their_morning(
+    session: Session, user_id: str, playbook: Playbook, now: datetime
+) -> datetime | None:
+    """When a DM to `user_id` may go out, if not now: the start of their next working hours in
+    their own time zone (Slack's, cached), the playbook's hours otherwise."""
+    known = get_slack_user(session=session, user_id=user_id)
+    hours = playbook.business_hours
+    if known is not None and known.tz and known.tz != hours.timezone:
+        hours = hours.model_copy(update={"timezone": known.tz})
+    if is_business_time(now, hours):
+        return None
+    return next_business_moment(now, hours)

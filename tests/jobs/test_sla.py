@@ -18,6 +18,7 @@ from jobs.sla import run_sla
 from store.db import session_factory, session_scope
 from store.leads import get_lead, save_lead
 from store.models import Lead, LeadEvent, OutboxMessage
+from store.users import save_slack_user
 from tests.conftest import empty_tables
 from tests.factories import make_lead
 
@@ -174,3 +175,21 @@ def test_two_sweepers_at_once_send_each_reminder_exactly_once(
             assert {lead.stage for lead in session.exec(select(Lead)).all()} == {Stage.SALES_READY}
     finally:
         empty_tables(postgres_engine)
+
+
+def test_a_reminder_due_in_the_owners_night_waits_for_their_morning(
+    engine: Engine, session: Session, playbook: Playbook
+) -> None:
+    lead_id = claimed_lead(session, playbook)
+    save_slack_user(session=session, user_id=REP, tz="America/Los_Angeles", deleted=False,
+                    now=MONDAY)  # fmt: skip
+    session.commit()
+    # Due Wednesday 11:00 in Berlin: 02:00 in Los Angeles, where the owner is.
+    assert sweep(engine, playbook, at(25, 10)) == 1
+    assert messages(session) == [] and escalations(session) == []  # deferred, not dropped
+    lead = get_lead(session=session, lead_id=lead_id)
+    assert lead is not None and lead.escalation == 0
+    assert lead.due_at == at(25, 17)  # 09:00 in Los Angeles
+    session.commit()
+    sweep(engine, playbook, at(25, 17))
+    assert [to for to, _ in messages(session)] == [REP]
