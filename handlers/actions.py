@@ -36,9 +36,7 @@ def claim_button(
     reply = claimed_reply(result.lead, result.waited_seconds or 0.0, context["playbook"])
     if from_home(body):  # the lead moves from "waiting" to "your leads" there
         publish_home_after_ack(context, client, context.user_id or "", notice=reply.text)
-    elif (
-        respond is not None
-    ):  # Slack sends a response_url with every click; a malformed one may not
+    else:  # tell_privately says nothing when the click came without a response_url
         after_ack(context, lambda: tell_privately(respond, reply.text))
 
 
