@@ -37,7 +37,10 @@ class EventKind(StrEnum):
     NOTE = "note"
     SNOOZED = "snoozed"
     NUDGED = "nudged"  # the SLA sweep reminded the owner (or re-announced an unclaimed lead)
-    ESCALATED = "escalated"  # the SLA sweep told the team's manager
+    ESCALATED = "escalated"  # the SLA sweep told the team's manager (or the admins)
+    OFFERED = "offered"  # an unclaimed lead offered to one rep by DM (Accept / Pass)
+    OFFER_PASSED = "offer_passed"  # that rep passed, or let the offer time out
+    ASSIGNED = "assigned"  # a manager (or admin) gave an unclaimed lead to a rep
 
 
 class OutboxKind(StrEnum):
@@ -47,6 +50,16 @@ class OutboxKind(StrEnum):
     UPDATE_CARD = "update_card"  # chat.update of the lead's card, in place
     POST_MESSAGE = "post_message"  # a plain chat.postMessage: a DM, a nudge, a digest
     THREAD_REPLY = "thread_reply"  # a line in the thread of the lead's card, once it is posted
+
+
+class OfferAnswer(StrEnum):
+    """What became of an offer; every answer but PENDING is final."""
+
+    PENDING = "pending"
+    ACCEPTED = "accepted"
+    PASSED = "passed"
+    EXPIRED = "expired"  # no answer within the playbook's offers.timeout
+    WITHDRAWN = "withdrawn"  # the lead was claimed or assigned some other way meanwhile
 
 
 class OutboxStatus(StrEnum):

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, DateTime, Dialect, Index, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from store.kinds import EnumText, EventKind, OutboxKind, OutboxStatus, Stage
+from store.kinds import EnumText, EventKind, OfferAnswer, OutboxKind, OutboxStatus, Stage
 
 
 class UtcDateTime(TypeDecorator[datetime]):
@@ -107,6 +107,9 @@ class Lead(SQLModel, table=True):
     #: How far the sweep has escalated the current breach: 0 none, 1 owner (or channel), 2 manager.
     escalation: int = 0
     amount: float | None = None  # won
+    #: When the nurture job should next rescore the lead (its decaying engagement crosses the
+    #: sales-ready threshold then); the job selects by it.
+    rescore_at: datetime | None = _aware(nullable=True, index=True)
     currency: str = Field(default="", max_length=3)
 
 
@@ -173,6 +176,35 @@ class SlackUser(SQLModel, table=True):
     tz: str = Field(default="", max_length=64)  # an IANA zone, "" when Slack gave none
     deleted: bool = False  # deactivated in Slack
     fetched_at: datetime = _aware(nullable=False)
+
+
+class Offer(SQLModel, table=True):
+    """An unclaimed lead offered to one rep by DM, and their answer: the round robin counts these
+    (a rolling window per rep) and never offers a lead again to a rep who passed on it."""
+
+    __tablename__ = "offer"
+    __table_args__ = (Index("ix_offer_rep_offered", "rep_id", "offered_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    lead_id: int = Field(foreign_key="lead.id", nullable=False, index=True)
+    rep_id: str = Field(max_length=20)
+    offered_at: datetime = _aware(nullable=False)
+    answer: OfferAnswer = Field(
+        default=OfferAnswer.PENDING, sa_column=Column(EnumText(OfferAnswer, 10), nullable=False)
+    )
+    answered_at: datetime | None = _aware(nullable=True)
+
+
+class RepAvailability(SQLModel, table=True):
+    """When a rep can be offered leads: since when the rotation knows them (a new rep is owed
+    leads from that day, not from the start of the window) and their latest time away."""
+
+    __tablename__ = "rep_availability"
+
+    user_id: str = Field(primary_key=True, max_length=20)
+    first_seen_at: datetime = _aware(nullable=False)
+    away_since: datetime | None = _aware(nullable=True)
+    away_until: datetime | None = _aware(nullable=True)  # `/lead away until …`; None: not away
 
 
 class SlackDelivery(SQLModel, table=True):
