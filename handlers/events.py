@@ -5,7 +5,9 @@ from typing import Any
 from slack_bolt import App, BoltContext, BoltRequest
 from slack_sdk import WebClient
 
+from bot.slack.people import remember_user
 from handlers.home import publish_home_after_ack
+from handlers.unitofwork import transaction
 
 
 def home_opened(
@@ -20,5 +22,16 @@ def home_opened(
     publish_home_after_ack(context, client, context.user_id or "")
 
 
+def user_changed(event: dict[str, Any], context: BoltContext) -> None:
+    """Someone's profile changed: keep their time zone, and whether they were deactivated (the
+    round robin never offers a lead to a deactivated user)."""
+    user = event.get("user")
+    if not isinstance(user, dict):
+        return
+    with transaction(context) as session:
+        remember_user(session=session, user=user, now=context["now"])
+
+
 def register(app: App) -> None:
     app.event("app_home_opened")(home_opened)
+    app.event("user_change")(user_changed)

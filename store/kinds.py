@@ -40,7 +40,6 @@ class EventKind(StrEnum):
     ESCALATED = "escalated"  # the SLA sweep told the team's manager (or the admins)
     OFFERED = "offered"  # an unclaimed lead offered to one rep by DM (Accept / Pass)
     OFFER_PASSED = "offer_passed"  # that rep passed, or let the offer time out
-    ASSIGNED = "assigned"  # a manager (or admin) gave an unclaimed lead to a rep
 
 
 class OutboxKind(StrEnum):

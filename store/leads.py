@@ -236,6 +236,20 @@ def count_leads_owned_by(*, session: Session, owner_id: str, stages: Sequence[st
     return int(session.connection().execute(query).scalar_one())
 
 
+def count_open_leads_by_owner(
+    *, session: Session, owner_ids: Sequence[str], stages: Sequence[str]
+) -> dict[str, int]:
+    """How many leads in these stages each of these owners has (ix_lead_owner_stage_entered)."""
+    if not owner_ids or not stages:
+        return {}
+    query = (
+        select(LEAD.c.owner_id, func.count())
+        .where(LEAD.c.owner_id.in_(owner_ids), LEAD.c.stage.in_(stages))
+        .group_by(LEAD.c.owner_id)
+    )
+    return {owner: int(n) for owner, n in session.connection().execute(query).all()}
+
+
 def count_unclaimed_leads(*, session: Session, teams: Sequence[str], stage: str) -> int:
     """How many leads of these teams in `stage` nobody owns."""
     query = (

@@ -16,12 +16,15 @@ from bot.core.moves import Move
 from bot.core.stages import Stage
 from bot.intake.leadinput import CONTROL
 from bot.playbook.model import Playbook
+from bot.pursuit.away import come_back, go_away
 from bot.pursuit.due import due_at, open_leads_by_due
 from bot.pursuit.moves import apply_move
 from bot.slack.home import UNCLAIMED_SHOWN, home_view
 from bot.slack.replies import (
     SHOWN_EVENTS,
     CommandHelp,
+    away_reply,
+    back_reply,
     claimed_reply,
     help_reply,
     lead_summary_reply,
@@ -77,6 +80,17 @@ def _mine(_: str, call: CommandCall) -> Reply:
         session=call.session, playbook=call.playbook, owner_id=call.user_id, now=call.now
     )
     return my_leads_reply(mine.leads, mine.total, call.now)
+
+
+def _away(text: str, call: CommandCall) -> Reply:
+    until = go_away(session=call.session, user_id=call.user_id, text=text, now=call.now,
+                    zone=call.zone)  # fmt: skip
+    return away_reply(until)
+
+
+def _back(_: str, call: CommandCall) -> Reply:
+    was_away = come_back(session=call.session, user_id=call.user_id, now=call.now)
+    return back_reply(was_away)
 
 
 def _lead_and_rest(name: str, text: str, call: CommandCall) -> tuple[int, str]:
@@ -144,6 +158,8 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         Subcommand("new", "/lead new", "capture a lead from a call or a booth", _new, True),
         Subcommand("show", "/lead show 42", "a lead's details and history", _show, True),
         Subcommand("mine", "/lead mine", "the leads you are working", _mine, True),
+        Subcommand("away", "/lead away until monday", "no leads offered to you until then", _away),
+        Subcommand("back", "/lead back", "you are back: leads are offered to you again", _back),
         *(
             Subcommand(move.value, f"/lead {move.value} {example}", summary, partial(_move, move))
             for move, (example, summary) in MOVE_USAGE.items()

@@ -2,3 +2,4 @@
 
 # Defined in the store, whose tables are typed with it and which never imports bot/.
 from store.kinds import EventKind as EventKind
+from store.kinds import OfferAnswer as OfferAnswer

@@ -84,6 +84,45 @@ def _cross_check(data: dict[str, Any]) -> list[Problem]:
     problems.extend(_form_problems(data))
     problems.extend(_csv_column_problems(data))
     problems.extend(_move_problems(data))
+    problems.extend(_people_problems(data))
+    return problems
+
+
+def _user_ids(value: object) -> list[str]:
+    """The member IDs in a raw list (as written: a profile link is checked by its own field)."""
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def _people_problems(data: dict[str, Any]) -> list[Problem]:
+    """Round-robin weights name the team's reps; escalation targets are people of the playbook."""
+    problems: list[Problem] = []
+    everyone = set(_user_ids(data.get("admins")))
+    everyone |= set(_user_ids(_mapping(data.get("marketing")).get("users")))
+    for key, raw in _mapping(data.get("teams")).items():
+        team = _mapping(raw)
+        reps = _user_ids(team.get("reps"))
+        manager = team.get("manager")
+        everyone |= {*reps, *([manager] if isinstance(manager, str) else [])}
+        for user in _mapping(team.get("weights")):
+            if isinstance(user, str) and user not in reps:
+                problems.append(
+                    (("teams", key, "weights", user), f"{user} is not one of this team's reps")
+                )
+    escalation = _mapping(data.get("escalation"))
+    for i, user in enumerate(_user_ids(escalation.get("admins"))):
+        if user not in everyone:
+            problems.append(
+                (
+                    ("escalation", "admins", i),
+                    f"{user} is nobody this playbook names (admins, managers, reps, marketing)",
+                )
+            )
+    if escalation.get("admins_after") is not None and not (
+        _user_ids(escalation.get("admins")) or _user_ids(data.get("admins"))
+    ):
+        problems.append(
+            (("escalation", "admins_after"), "nobody to tell: list admins (here or at the top)")
+        )
     return problems
 
 

@@ -43,6 +43,14 @@ class Team(Strict):
     channel: ChannelId
     manager: UserId
     reps: list[UserId] = Field(default_factory=list)
+    #: Round robin: a rep's share of offers (2 takes twice the leads, 0.5 half, 0 none); 1 if
+    #: left out.
+    weights: dict[UserId, Annotated[float, Field(ge=0, le=100)]] = Field(default_factory=dict)
+    #: Round robin: no offer to a rep who already works this many open leads.
+    open_leads_cap: int | None = Field(default=None, ge=0)
+
+    def weight_of(self, user_id: str) -> float:
+        return self.weights.get(user_id, 1.0)
 
     def members(self) -> frozenset[str]:
         """Everyone who may claim this team's leads."""
@@ -244,6 +252,26 @@ class Digest(Strict):
     schedule: str = "mon 08:00"
 
 
+class Offers(Strict):
+    """An unclaimed lead, re-announced and still unclaimed at the escalation time, is offered to
+    one available rep at a time by DM (Accept / Pass) before the manager hears."""
+
+    enabled: bool = True
+    #: How long (business time) each rep has to accept before the next one is asked.
+    timeout: DurationField = Duration(minutes=30)
+    #: Fairness counts the offers of this rolling window (calendar time), not lifetime totals.
+    fairness_window: DurationField = Duration(days=14)
+
+
+class Escalation(Strict):
+    """The end of the chain: after the manager, the admins (when `admins_after` is set)."""
+
+    #: How long (business time) after the manager heard before the admins do; none: they don't.
+    admins_after: DurationField | None = None
+    #: Who hears at that step: Slack member IDs the playbook names; the playbook's admins if empty.
+    admins: list[UserId] = Field(default_factory=list)
+
+
 class Plan(Strict):
     qualified_per_week: int = Field(ge=0)
 
@@ -272,10 +300,16 @@ class Playbook(Strict):
     revisit_after: DurationField = Duration(days=90)
     #: After a lead's first reminder, how long (business time) before its team's manager hears.
     escalate_after: DurationField = Duration(minutes=4 * 60)
+    offers: Offers = Field(default_factory=Offers)
+    escalation: Escalation = Field(default_factory=Escalation)
     marketing: Marketing | None = None
     digest: Digest | None = None
     plan: Plan | None = None
     forms: dict[FormKey, WebForm] = Field(default_factory=dict)
+
+    def escalation_admins(self) -> list[str]:
+        """Who hears at the escalation chain's last step."""
+        return self.escalation.admins or self.admins
 
     def team(self, key: str) -> Team:
         return self.teams[key]

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.core.errors import AlreadyClaimed, LeadNotFound, NotClaimable
-from bot.core.events import EventKind
+from bot.core.events import EventKind, OfferAnswer
 from bot.core.moves import Move
 from bot.core.stages import CLOSED_STAGES, Stage, stage_name
 from bot.playbook.model import Playbook
@@ -19,6 +19,7 @@ from bot.slack.cards import lead_card
 from bot.slack.outbox import queue_card, queue_card_update
 from store.leads import add_event, get_lead, save_lead
 from store.models import Lead
+from store.offers import answer_pending_offer, pending_offer_to
 
 
 def move_stage(
@@ -110,9 +111,19 @@ class ClaimResult:
 
 
 def claim_lead(
-    *, session: Session, lead_id: int, user_id: str, playbook: Playbook, now: datetime
+    *,
+    session: Session,
+    lead_id: int,
+    user_id: str,
+    playbook: Playbook,
+    now: datetime,
+    owner_id: str | None = None,
 ) -> ClaimResult:
-    """Make `user_id` the owner of a sales-ready lead; exactly one of many clickers wins."""
+    """Make `user_id` the owner of a sales-ready lead; exactly one of many clickers wins.
+
+    With `owner_id`, `user_id` (a manager or admin: `check_move` decides) gives the lead to
+    that rep instead. A pending offer of the lead ends: accepted when its rep got the lead,
+    withdrawn otherwise."""
     lead = get_lead(session=session, lead_id=lead_id, for_update=True)
     if lead is None:
         raise LeadNotFound(lead_id)
@@ -124,19 +135,22 @@ def claim_lead(
     # The row is locked (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), so the checks
     # above still hold: of many simultaneous clickers exactly one gets here first.
     waited = (now - lead.sales_ready_at).total_seconds() if lead.sales_ready_at else 0.0
-    lead.owner_id = user_id
+    owner = owner_id or user_id
+    offered_to = pending_offer_to(session=session, lead_id=lead_id)
+    if offered_to is not None:
+        answer = OfferAnswer.ACCEPTED if offered_to == owner else OfferAnswer.WITHDRAWN
+        answer_pending_offer(session=session, lead_id=lead_id, answer=answer, now=now)
+    lead.owner_id = owner
     lead.claimed_at = now
-    move_stage(
-        session=session, lead=lead, to=Stage.WORKING, actor=user_id, now=now, reason="claimed"
-    )
+    move_stage(session=session, lead=lead, to=Stage.WORKING, actor=owner, now=now, reason="claimed")
     schedule_due(lead, playbook, now)
+    data: dict[str, object] = {"speed_to_lead_seconds": waited}
+    if owner != user_id:
+        data["assigned_by"] = user_id
+    if offered_to == owner:
+        data["offer"] = True
     add_event(
-        session=session,
-        lead_id=lead_id,
-        at=now,
-        kind=EventKind.CLAIMED,
-        actor=user_id,
-        data={"speed_to_lead_seconds": waited},
+        session=session, lead_id=lead_id, at=now, kind=EventKind.CLAIMED, actor=owner, data=data
     )
     save_lead(session=session, lead=lead)
     refresh_card(session=session, lead=lead, playbook=playbook, now=now)

@@ -47,6 +47,34 @@ def move_line(line: MoveLine) -> Message:
     return Message(text="".join(parts))
 
 
+#: What each escalation step did, as its thread line and its line in `/lead show`.
+ESCALATION_WORDS = {
+    "owner": "Past the playbook's time: {people} reminded",
+    "channel": "Re-announced in the channel: nobody had claimed it",
+    "offer": "Nobody claimed it: offered to {people} (round robin)",
+    "manager": "Nobody moved it: {people} (the manager) told",
+    "assign": "Nobody took it: {people} (the manager) asked to assign it",
+    "admins": "Still nothing after the manager heard: {people} told",
+}
+
+
+def escalation_line(to: str, people: Sequence[str]) -> Message:
+    """'Nobody claimed it: offered to <@Ana> (round robin)'."""
+    named = ", ".join(mention(p) for p in people) or "nobody"
+    words = ESCALATION_WORDS.get(to, "Escalated to {people}")
+    return Message(text=words.format(people=named))
+
+
+def offer_passed_line(rep: str, *, timed_out: bool) -> Message:
+    if timed_out:
+        return Message(text=f"No answer from {mention(rep)} in time: the next rep is asked")
+    return Message(text=f"{mention(rep)} passed: the next rep is asked")
+
+
+def assigned_line(rep: str, by: str) -> Message:
+    return Message(text=f"{who(by)} assigned it to {who(rep)}")
+
+
 def handed_back_notice(line: MoveLine, lead_name: str) -> Message:
     """Marketing's channel hears of each lead sales sends back (recycle) or rules out."""
     who = fit(lead_name, 80) or "no name"
@@ -168,9 +196,26 @@ def _as_move(event: LeadEvent) -> MoveLine | None:
 
 
 def _claimed(event: LeadEvent, playbook: Playbook) -> str:
-    waited = (event.data or {}).get("speed_to_lead_seconds")
+    data = event.data or {}
+    waited = data.get("speed_to_lead_seconds")
     after = f" after {duration_words(waited)}" if isinstance(waited, int | float) else ""
-    return f"{who(event.actor)} claimed it{after}"
+    by = data.get("assigned_by")
+    if isinstance(by, str):
+        return f"{assigned_line(event.actor, by).text}{after}"
+    how = "accepted the offer" if data.get("offer") else "claimed it"
+    return f"{who(event.actor)} {how}{after}"
+
+
+def _escalated(event: LeadEvent, playbook: Playbook) -> str:
+    data = event.data or {}
+    people = data.get("recipients") or [data.get("recipient") or data.get("to") or ""]
+    to = "offer" if event.kind == EventKind.OFFERED else str(data.get("to") or "")
+    return escalation_line(to, [str(p) for p in people if p]).text
+
+
+def _offer_passed(event: LeadEvent, playbook: Playbook) -> str:
+    data = event.data or {}
+    return offer_passed_line(str(data.get("by") or ""), timed_out=bool(data.get("timed_out"))).text
 
 
 def _captured(event: LeadEvent, playbook: Playbook) -> str:
@@ -238,4 +283,8 @@ _DESCRIBED: dict[str, Callable[[LeadEvent, Playbook], str]] = {
     EventKind.SCORED: _scored,
     EventKind.ROUTED: _routed,
     EventKind.STAGE_CHANGED: _stage_change,
+    EventKind.NUDGED: _escalated,
+    EventKind.ESCALATED: _escalated,
+    EventKind.OFFERED: _escalated,
+    EventKind.OFFER_PASSED: _offer_passed,
 }

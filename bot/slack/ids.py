@@ -16,6 +16,10 @@ class ActionId(StrEnum):
     CLAIM = "lead.claim"
     MOVE = "lead.move"  # "lead.move.<move>": a move button on the card; its value is a LeadMove
     MOVE_MENU = "lead.more"  # the card's overflow menu of less common moves
+    OFFER_ACCEPT = "lead.offer.accept"  # the offer DM's Accept; its value is a LeadRef
+    OFFER_PASS = "lead.offer.pass"
+    ASSIGN = "lead.assign"  # the manager's one-click assign; its value is a LeadAssign
+    ASSIGN_MENU = "lead.assign.menu"  # the same, as a menu when the team has many reps
 
 
 class CallbackId(StrEnum):
@@ -66,6 +70,13 @@ class LeadRef(SlackValue):
     """The value of a button that acts on one lead (well under Slack's 2,000 characters)."""
 
     lead_id: int
+
+
+class LeadAssign(SlackValue):
+    """The value of an "Assign to <rep>" button (or menu option) in the manager's DM."""
+
+    lead_id: int
+    rep_id: str
 
 
 class LeadMove(SlackValue):

@@ -1,4 +1,5 @@
-"""The SLA sweep's messages: a reminder to the owner, a re-announcement, a word to the manager."""
+"""The SLA sweep's messages: a reminder to the owner, a re-announcement, an offer to one rep,
+a word to the manager (with one-click assign when nobody took the lead), and to the admins."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from bot.core.stages import Stage, stage_name
 from bot.playbook.model import Playbook
 from bot.slack.cards import Block, duration_words, mention, move_actions, slack_date
-from bot.slack.ids import ActionId, LeadRef
+from bot.slack.ids import ActionId, LeadAssign, LeadRef
 from bot.slack.text import Message, fit
 from store.models import Lead
 
@@ -53,14 +54,99 @@ def channel_reminder(lead: Lead, now: datetime) -> Message:
     return Message(text=text, blocks=[_section(text), {"type": "actions", "elements": [claim]}])
 
 
+#: One section with an Assign button per rep up to this many; a bigger team gets a people
+#: menu (a message holds at most 50 blocks).
+ASSIGN_SECTIONS = 20
+
+
+def _button(text: str, action_id: str, value: str, style: str = "") -> Block:
+    button: Block = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text, "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def offer_message(lead: Lead, playbook: Playbook, answer_by: datetime) -> Message:
+    """A DM to one rep: the lead nobody claimed is theirs if they accept before `answer_by`."""
+    text = (
+        f":raising_hand: {_who(lead)} is waiting for a rep and it is offered to you. "
+        f"Accept it by {slack_date(answer_by)}, or pass and the next rep is asked."
+    )
+    step = playbook.next_step(Stage.WORKING)
+    if step:
+        text += f" Next step once yours: {fit(step, 300)}"
+    value = LeadRef(lead_id=lead.id or 0).model_dump_json()
+    buttons = [
+        _button("Accept", str(ActionId.OFFER_ACCEPT), value, style="primary"),
+        _button("Pass", str(ActionId.OFFER_PASS), value),
+    ]
+    return Message(text=text, blocks=[_section(text), {"type": "actions", "elements": buttons}])
+
+
+def assign_request(lead: Lead, reps: list[tuple[str, str]], now: datetime) -> Message:
+    """A DM to the team's manager: nobody took the lead; assign it in one click. `reps` are
+    (user ID, note) pairs, the note saying how the rep stands ("3 open leads", "away")."""
+    waited = duration_words((now - (lead.sales_ready_at or lead.stage_entered_at)).total_seconds())
+    text = (
+        f":warning: {_who(lead)} has waited {waited} and nobody took it: no rep claimed it "
+        "from the channel or accepted it when offered. Who should have it?"
+    )
+    blocks: list[Block] = [_section(text)]
+    if len(reps) <= ASSIGN_SECTIONS:
+        for user, note in reps:
+            value = LeadAssign(lead_id=lead.id or 0, rep_id=user).model_dump_json()
+            line = f"{mention(user)}{f' — {fit(note, 200)}' if note else ''}"
+            section = _section(line)
+            section["accessory"] = _button("Assign", str(ActionId.ASSIGN), value)
+            blocks.append(section)
+    else:  # a people menu: the handler checks the one picked is in the team
+        menu = {
+            "type": "users_select",
+            "action_id": str(ActionId.ASSIGN_MENU),
+            "placeholder": {"type": "plain_text", "text": "Assign to…"},
+        }
+        block_id = LeadRef(lead_id=lead.id or 0).model_dump_json()
+        blocks.append({"type": "actions", "block_id": block_id, "elements": [menu]})
+    return Message(text=text, blocks=blocks)
+
+
+def assigned_message(lead: Lead, by: str, playbook: Playbook, now: datetime) -> Message:
+    """A DM to the rep a manager gave a lead to, with the card's buttons."""
+    text = f":inbox_tray: {mention(by)} assigned {_who(lead)} to you: it is yours now."
+    step = playbook.next_step(Stage.WORKING)
+    if step:
+        text += f" Next step: {fit(step, 300)}"
+    blocks: list[Block] = [_section(text)]
+    actions = move_actions(lead, playbook.moves_from(Stage(lead.stage)))
+    if actions:
+        blocks.append({"type": "actions", "elements": actions})
+    return Message(text=text, blocks=blocks)
+
+
 def manager_alert(lead: Lead, playbook: Playbook, now: datetime) -> Message:
-    """A DM to the team's manager: the reminder did not help."""
+    """A DM to the team's manager: the owner's reminder did not help."""
     since = duration_words((now - lead.stage_entered_at).total_seconds())
-    if lead.owner_id:
-        what = (
-            f"owned by {mention(lead.owner_id)}, has been {stage_name(lead.stage)} for {since}; "
-            "the reminder did not move it."
-        )
-    else:
-        what = f"has waited {since} and nobody in the team claimed it."
-    return Message(text=f":warning: {_who(lead)} {what}")
+    owner = mention(lead.owner_id or "")
+    text = (
+        f":warning: {_who(lead)}, owned by {owner}, has been {stage_name(lead.stage)} for "
+        f"{since}; the reminder did not move it."
+    )
+    return Message(text=text)
+
+
+def admin_alert(lead: Lead, playbook: Playbook, now: datetime) -> Message:
+    """A DM to each admin: the manager heard and nothing moved either."""
+    since = duration_words((now - lead.stage_entered_at).total_seconds())
+    team = playbook.teams.get(lead.team or "")
+    manager = f"{mention(team.manager)} (the manager)" if team else "the manager"
+    owner = f"owned by {mention(lead.owner_id)}, " if lead.owner_id else "unclaimed, "
+    text = (
+        f":sos: {_who(lead)}, {owner}has been {stage_name(lead.stage)} for {since}: the owner "
+        f"and {manager} were told and nothing moved."
+    )
+    return Message(text=text)

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.playbook.fields import USER_ID
 from bot.playbook.model import Playbook
 from store.db import SessionFactory, session_scope
 from store.users import get_slack_user, save_slack_user
@@ -86,14 +89,25 @@ def look_up_user(
     except (SlackApiError, OSError) as error:
         log.warning("users.info for %s failed (%s); using the playbook's time zone", user_id, error)
         return
-    tz = str(user.get("tz") or "")
-    tz = tz if _zone(tz) else ""
     with session_scope(session_factory) as session:
-        save_slack_user(
-            session=session, user_id=user_id, tz=tz, deleted=bool(user.get("deleted")), now=now
-        )
+        tz = remember_user(session=session, user={**user, "id": user_id}, now=now)
     if cache is not None:
         cache.put(user_id, tz, now)
+
+
+def remember_user(*, session: Session, user: Mapping[str, Any], now: datetime) -> str:
+    """Store what Slack says of a person (a users.info answer or a `user_change` event's user):
+    their time zone, and whether they were deactivated (the round robin skips them). Their
+    zone, "" when Slack gave none that exists."""
+    tz = str(user.get("tz") or "")
+    tz = tz if _zone(tz) else ""
+    user_id = str(user.get("id") or "")
+    if not USER_ID.fullmatch(user_id):  # not a member ID Slack sends: nothing to remember
+        return tz
+    save_slack_user(
+        session=session, user_id=user_id, tz=tz, deleted=bool(user.get("deleted")), now=now
+    )
+    return tz
 
 
 def _zone(name: str) -> ZoneInfo | None:

@@ -220,6 +220,38 @@ def claimed_reply(lead: Lead, waited_seconds: float, playbook: Playbook) -> Mess
     return Message(text=text)
 
 
+#: What the round robin did after a pass, as the passing rep reads it.
+AFTER_PASS = {
+    "offer": "it is offered to the next rep.",
+    "assign": "nobody else could take it, so the manager was asked to assign it.",
+    "deferred": "the manager is asked to assign it when their working day starts.",
+}
+
+
+def passed_reply(lead_id: int, next_step: str) -> Message:
+    after = AFTER_PASS.get(next_step, "it waits in the channel.")
+    return Message(text=f"You passed on lead #{lead_id}; {after}")
+
+
+def assigned_reply(lead: Lead) -> Message:
+    return Message(
+        text=f"Lead #{lead.id} is assigned to {mention(lead.owner_id or '')}; they were told."
+    )
+
+
+def away_reply(until: datetime) -> Message:
+    return Message(
+        text=f"You are away until {slack_date(until)}: no leads are offered to you until then. "
+        "Back earlier? `/lead back`."
+    )
+
+
+def back_reply(was_away: bool) -> Message:
+    if was_away:
+        return Message(text="Welcome back: leads are offered to you again.")
+    return Message(text="You were not away: leads are offered to you as usual.")
+
+
 def lead_captured_reply(
     lead: Lead, handed_to_sales: bool, playbook: Playbook, created: bool
 ) -> Message:

@@ -363,3 +363,46 @@ def test_business_hours_need_a_working_day() -> None:
     [(line, message)] = problems(text)
     assert line == line_of(text, "days: []")
     assert "at least one working day" in message
+
+
+def test_an_escalation_target_must_be_someone_the_playbook_names() -> None:
+    text = EXAMPLE.replace("admins: [U0ADMIN001]           #", "admins: [U0NOBODY01]           #")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "admins: [U0NOBODY01]")
+    assert message == "U0NOBODY01 is nobody this playbook names (admins, managers, reps, marketing)"
+
+
+def test_a_weight_names_one_of_the_teams_reps() -> None:
+    text = EXAMPLE.replace("weights: {U0REPAMER1: 2}", "weights: {U0REPEMEA1: 2}")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "weights: {U0REPEMEA1: 2}")
+    assert message == "U0REPEMEA1 is not one of this team's reps"
+
+
+@pytest.mark.parametrize(
+    ("written", "fragment"),
+    [
+        ("open_leads_cap: -1", "greater than or equal to 0"),
+        ("weights: {U0REPAMER1: -2}", "greater than or equal to 0"),
+        ("timeout: soon", "'soon' is not a duration"),
+    ],
+)
+def test_caps_weights_and_offer_times_are_checked(written: str, fragment: str) -> None:
+    originals = {
+        "open_leads_cap": "open_leads_cap: 40",
+        "weights": "weights: {U0REPAMER1: 2}",
+        "timeout": "timeout: 30m",
+    }
+    key = written.split(":")[0]
+    text = EXAMPLE.replace(originals[key], written)
+    [(line, message)] = problems(text)
+    assert line == line_of(text, written) and fragment in message
+
+
+def test_admins_after_without_anybody_to_tell_is_refused() -> None:
+    text = EXAMPLE.replace("admins: [U0ADMIN001]\n", "admins: []\n", 1).replace(
+        "  admins: [U0ADMIN001]           # people", "  # people"
+    )
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "admins_after: 1d")
+    assert message == "nobody to tell: list admins (here or at the top)"

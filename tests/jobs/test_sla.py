@@ -76,9 +76,16 @@ def test_an_overdue_lead_reminds_its_owner_once_then_tells_the_manager(
 
     assert sweep(engine, playbook, at(25, 13, 59)) == 0
     assert sweep(engine, playbook, at(25, 14)) == 1
-    assert sweep(engine, playbook, at(30, 10)) == 0  # after the manager, only a move restarts it
-    assert escalations(session) == [(EventKind.NUDGED, "owner"), (EventKind.ESCALATED, "manager")]
-    assert [to for to, _ in messages(session)] == [REP, MANAGER]
+    # escalation.admins_after (1 business day) later, the admins; then only a move restarts it
+    assert sweep(engine, playbook, at(26, 13, 59)) == 0
+    assert sweep(engine, playbook, at(26, 14)) == 1
+    assert sweep(engine, playbook, at(30, 10)) == 0
+    assert escalations(session) == [
+        (EventKind.NUDGED, "owner"),
+        (EventKind.ESCALATED, "manager"),
+        (EventKind.ESCALATED, "admins"),
+    ]
+    assert [to for to, _ in messages(session)] == [REP, MANAGER, "U0ADMIN001"]
 
 
 def test_the_owners_reminder_carries_the_cards_buttons(
@@ -110,7 +117,7 @@ def test_acting_on_an_overdue_lead_starts_its_escalation_afresh(
     assert [to for _, to in escalations(session)] == ["owner", "owner"]  # not the manager yet
 
 
-def test_an_unclaimed_lead_is_re_announced_in_its_channel_then_the_manager_hears(
+def test_an_unclaimed_lead_is_re_announced_offered_rep_by_rep_then_the_manager_assigns(
     engine: Engine, session: Session, playbook: Playbook
 ) -> None:
     lead = make_lead(session, at=MONDAY)
@@ -118,11 +125,20 @@ def test_an_unclaimed_lead_is_re_announced_in_its_channel_then_the_manager_hears
     save_lead(session=session, lead=lead)
     session.commit()
     assert lead.due_at == at(23, 12)
-    sweep(engine, playbook, at(23, 12))
-    sweep(engine, playbook, at(23, 16))
-    channel_post, manager_dm = messages(session)
+    sweep(engine, playbook, at(23, 12))  # 13:00 Berlin: re-announced in the channel
+    sweep(engine, playbook, at(23, 16))  # escalate_after (4 h) later: offered to one rep
+    # 30 minutes later (17:30 Berlin) nobody answered, and the other rep's day is over: the
+    # manager would be next, and they hear at 09:00 the next morning, not now.
+    sweep(engine, playbook, at(23, 16, 30))
+    assert len(messages(session)) == 2
+    sweep(engine, playbook, at(24, 8))  # 09:00 Berlin: first the other rep is asked
+    sweep(engine, playbook, at(24, 8, 30))  # no answer either: the manager assigns it
+    channel_post, first_offer, second_offer, manager_dm = messages(session)
     assert channel_post[0] == playbook.team("emea").channel and "waited 2 h" in channel_post[1]
-    assert manager_dm[0] == MANAGER and "nobody in the team claimed it" in manager_dm[1]
+    reps = set(playbook.team("emea").reps)
+    assert {first_offer[0], second_offer[0]} == reps and "offered to you" in first_offer[1]
+    assert manager_dm[0] == MANAGER and "nobody took it" in manager_dm[1]
+    assert [to for _, to in escalations(session)] == ["channel", "assign"]
 
 
 def test_a_lead_that_arrives_friday_evening_is_not_overdue_on_the_weekend(
