@@ -9,10 +9,10 @@ from slack_sdk import WebClient
 from bot.commands.forms import OpenMoveModal, press_move_button
 from bot.core.moves import Move
 from bot.pursuit.moves import MoveRequest, apply_move
-from bot.slack.ids import ActionId, LeadMove, LeadRef
+from bot.slack.ids import ActionId, ConfirmedMove, LeadMove, LeadRef
 from bot.slack.movemodal import needs_modal
 from bot.slack.people import user_zone
-from bot.slack.replies import claimed_reply
+from bot.slack.replies import claimed_reply, move_reply
 from handlers.afterack import after_ack, remember_zone_after_ack
 from handlers.home import from_home, publish_home_after_ack
 from handlers.unitofwork import incident_text, reading, tell_privately, transaction
@@ -90,7 +90,24 @@ def move_button(
     after_ack(context, lambda: tell_privately(respond, answer.text, answer.blocks or None))
 
 
+def quick_snooze(
+    ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond | None
+) -> None:
+    """A pick from the reminder's Snooze menu: the snooze, at the date the menu offered."""
+    ack()
+    selected = action.get("selected_option")
+    picked = ConfirmedMove.read(selected.get("value") if isinstance(selected, dict) else None)
+    snooze = MoveRequest(move=Move.SNOOZE, lead_id=picked.lead_id, actor=context.user_id or "",
+                         when=picked.when)  # fmt: skip
+    playbook = context["playbook"]
+    with transaction(context) as session:
+        result = apply_move(session=session, request=snooze, playbook=playbook, now=context["now"])
+    reply = move_reply(result.lead, result.line, playbook, offer_way_out=result.offer_way_out)
+    after_ack(context, lambda: tell_privately(respond, reply.text))
+
+
 def register(app: App) -> None:
     app.action(ActionId.CLAIM)(claim_button)
     app.action(re.compile(rf"^{re.escape(ActionId.MOVE)}\.\w+$"))(move_button)
     app.action(ActionId.MOVE_MENU)(move_button)
+    app.action(ActionId.QUICK_SNOOZE)(quick_snooze)

@@ -22,7 +22,7 @@ from bot.core.events import EventKind, OfferAnswer
 from bot.core.stages import Stage
 from bot.playbook.fields import Duration
 from bot.playbook.model import Playbook, Team
-from bot.pursuit.quiethours import their_morning
+from bot.pursuit.quiethours import hours_of, their_morning
 from bot.pursuit.roundrobin import choose_rep, team_reps
 from bot.rules.businesstime import add_business_time
 from bot.slack.history import escalation_line, offer_passed_line
@@ -63,7 +63,8 @@ def escalate(*, session: Session, lead: Lead, playbook: Playbook, now: datetime)
         return _record(session, lead, playbook, now, Step.ADMINS, "", [], None)
     if done is Step.NONE and not unclaimed:
         return _tell(session, lead, playbook, now, Step.FIRST, "owner", [lead.owner_id or ""],
-                     owner_reminder(lead, playbook, now))  # fmt: skip
+                     owner_reminder(lead, playbook, now,
+                                    hours_of(session, lead.owner_id or "", playbook)))  # fmt: skip
     if done is Step.NONE:
         return _record(session, lead, playbook, now, Step.FIRST, "channel", [team.channel],
                        channel_reminder(lead, now))  # fmt: skip

@@ -20,6 +20,7 @@ class ActionId(StrEnum):
     OFFER_PASS = "lead.offer.pass"
     ASSIGN = "lead.assign"  # the manager's one-click assign; its value is a LeadAssign
     ASSIGN_MENU = "lead.assign.menu"  # the same, as a menu when the team has many reps
+    QUICK_SNOOZE = "lead.snooze.quick"  # the reminder's snooze menu; option values: ConfirmedMove
 
 
 class CallbackId(StrEnum):

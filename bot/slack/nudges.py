@@ -3,12 +3,15 @@ a word to the manager (with one-click assign when nobody took the lead), and to 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time, timedelta
 
+from bot.core.moves import Move
 from bot.core.stages import Stage, stage_name
-from bot.playbook.model import Playbook
+from bot.playbook.fields import Duration
+from bot.playbook.model import BusinessHours, Playbook
+from bot.rules.businesstime import add_business_time, next_business_moment
 from bot.slack.cards import Block, duration_words, mention, move_actions, slack_date
-from bot.slack.ids import ActionId, LeadAssign, LeadRef
+from bot.slack.ids import ActionId, ConfirmedMove, LeadAssign, LeadRef
 from bot.slack.text import Message, fit
 from store.models import Lead
 
@@ -22,8 +25,42 @@ def _section(text: str) -> Block:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
 
-def owner_reminder(lead: Lead, playbook: Playbook, now: datetime) -> Message:
-    """A DM to the owner: the lead sat in its stage past the playbook's time; act from here."""
+def snooze_choices(now: datetime, hours: BusinessHours) -> list[tuple[str, datetime]]:
+    """The reminder's quick snoozes, in the owner's working hours: two hours (of work), the
+    start of the next working day, the start of next week."""
+    local = now.astimezone(hours.zone)
+    tomorrow = datetime.combine(local.date() + timedelta(days=1), time(0), tzinfo=hours.zone)
+    monday = tomorrow + timedelta(days=(7 - tomorrow.weekday()) % 7)
+    return [
+        ("For 2 working hours", add_business_time(now, Duration(minutes=120), hours)),
+        ("Until the next working day", next_business_moment(tomorrow, hours)),
+        ("Until next week", next_business_moment(monday, hours)),
+    ]
+
+
+def _snooze_menu(lead: Lead, now: datetime, hours: BusinessHours) -> Block:
+    options = [
+        {
+            "text": {"type": "plain_text", "text": label},
+            "value": ConfirmedMove(
+                lead_id=lead.id or 0, move=Move.SNOOZE, when=until
+            ).model_dump_json(exclude_defaults=True),
+        }
+        for label, until in snooze_choices(now, hours)
+    ]
+    return {
+        "type": "static_select",
+        "action_id": str(ActionId.QUICK_SNOOZE),
+        "placeholder": {"type": "plain_text", "text": "Snooze…"},
+        "options": options,
+    }
+
+
+def owner_reminder(
+    lead: Lead, playbook: Playbook, now: datetime, hours: BusinessHours | None = None
+) -> Message:
+    """A DM to the owner: the lead sat in its stage past the playbook's time; act from here,
+    or snooze it in one pick (`hours`: the owner's working hours, in their own zone)."""
     stage = Stage(lead.stage)
     since = duration_words((now - lead.stage_entered_at).total_seconds())
     text = (
@@ -35,6 +72,8 @@ def owner_reminder(lead: Lead, playbook: Playbook, now: datetime) -> Message:
         text += f" Next step: {fit(step, 300)}"
     blocks: list[Block] = [_section(text)]
     actions = move_actions(lead, playbook.moves_from(stage))
+    if Move.SNOOZE in playbook.moves_from(stage):
+        actions.append(_snooze_menu(lead, now, hours or playbook.business_hours))
     if actions:
         blocks.append({"type": "actions", "elements": actions})
     return Message(text=text, blocks=blocks)

@@ -195,3 +195,31 @@ def event_callback(*, event: dict[str, Any], event_id: str) -> tuple[str, str]:
         "authorizations": [{"team_id": TEAM_ID, "user_id": "U0LEADBOT1", "is_bot": True}],
     }
     return json.dumps(body), "application/json"
+
+
+def select_action(
+    *, user_id: str, action_id: str, channel: str, message_ts: str, response_url: str,
+    block_id: str = "b", option: tuple[str, str] | None = None, selected_user: str = "",
+) -> tuple[str, str]:  # fmt: skip
+    """A pick from a menu on a message, as Slack sends it: a `static_select` with its
+    `selected_option` (label, value), or a `users_select` with its `selected_user`."""
+    body, content_type = block_action(
+        user_id=user_id, action_id=action_id, value="", channel=channel,
+        message_ts=message_ts, response_url=response_url,
+    )  # fmt: skip
+    payload = json.loads(parse_qs(body)["payload"][0])
+    [action] = payload["actions"]
+    del action["value"]
+    action["block_id"] = block_id
+    if option is not None:
+        label, value = option
+        action["type"] = "static_select"
+        action["selected_option"] = {
+            "text": {"type": "plain_text", "text": label, "emoji": True},
+            "value": value,
+        }
+    else:
+        action["type"] = "users_select"
+        action["selected_user"] = selected_user
+    action["placeholder"] = {"type": "plain_text", "text": "Pick…", "emoji": True}
+    return _form(payload)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from bot.slack.ids import ActionId, LeadRef
 from bot.testkit.fakeslack import PostedMessage
-from bot.testkit.payloads import block_action
+from bot.testkit.payloads import block_action, select_action
 from jobs.sla import run_sla
 from store.db import session_scope
 from store.leads import get_lead, lead_history
@@ -171,3 +171,52 @@ def test_away_needs_a_date_to_come(harness: Harness) -> None:
     assert "Away until when?" in harness.command(REPS[0], "away").json()["text"]
     assert "in the past" in harness.command(REPS[0], "away until 2020-01-01").json()["text"]
     assert "a year" in harness.command(REPS[0], "away until 2030-01-01").json()["text"]
+
+
+def test_a_big_teams_manager_picks_the_rep_from_a_people_menu(harness: Harness) -> None:
+    lead_id, _, first = offered_lead(harness)
+    body, content_type = select_action(
+        user_id=MANAGER, action_id=ActionId.ASSIGN_MENU, channel=MANAGER, message_ts="9.1",
+        response_url=harness.fake.response_url(MANAGER),
+        block_id=LeadRef(lead_id=lead_id).model_dump_json(), selected_user="U0REPAMER1",
+    )  # fmt: skip
+    harness.slack(body, content_type)
+    refusal = harness.fake.responses_to(MANAGER)[-1]["text"]
+    assert "<@U0REPAMER1> is not in EMEA Sales" in refusal and owner_of(harness, lead_id) is None
+    body, content_type = select_action(
+        user_id=MANAGER, action_id=ActionId.ASSIGN_MENU, channel=MANAGER, message_ts="9.1",
+        response_url=harness.fake.response_url(MANAGER),
+        block_id=LeadRef(lead_id=lead_id).model_dump_json(), selected_user=first,
+    )  # fmt: skip
+    harness.slack(body, content_type)
+    assert owner_of(harness, lead_id) == first
+    # The rep's pending offer is settled by the assignment: its Pass now says so.
+    click(harness, first, ActionId.OFFER_PASS, LeadRef(lead_id=lead_id).model_dump_json())
+    assert "already yours" in harness.fake.responses_to(first)[-1]["text"]
+
+
+def test_the_owners_reminder_snoozes_in_one_pick(harness: Harness) -> None:
+    harness.clock.now = at(23, 7)
+    lead_id = harness.intake(HOT).json()["id"]
+    harness.deliver()
+    rep = REPS[0]
+    harness.click_claim(rep, lead_id)  # at 08:00 Berlin: due two working days later
+    sweep_at(harness, at(25, 10))  # Wednesday 11:00 Berlin: the owner is reminded
+    [reminder] = [m for m in harness.fake.messages(rep) if "past the playbook's time" in m.text]
+    [menu] = [e for b in reminder.blocks if b["type"] == "actions" for e in b["elements"]
+              if e["action_id"] == ActionId.QUICK_SNOOZE]  # fmt: skip
+    labels = [o["text"]["text"] for o in menu["options"]]
+    assert labels == ["For 2 working hours", "Until the next working day", "Until next week"]
+    next_day = menu["options"][1]
+    assert json.loads(next_day["value"])["when"].startswith("2026-11-26T08:00:00")  # 09:00 Berlin
+    body, content_type = select_action(
+        user_id=rep, action_id=ActionId.QUICK_SNOOZE, channel=rep, message_ts=reminder.ts,
+        response_url=harness.fake.response_url(rep),
+        option=(next_day["text"]["text"], next_day["value"]),
+    )  # fmt: skip
+    harness.slack(body, content_type)
+    assert "snoozed" in harness.fake.responses_to(rep)[-1]["text"]
+    with session_scope(harness.factory) as session:
+        lead = get_lead(session=session, lead_id=lead_id)
+        assert lead is not None and lead.due_at == at(26, 8) and lead.escalation == 0
+    assert sweep_at(harness, at(25, 15)) == 0  # no manager: the owner acted
