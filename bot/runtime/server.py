@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import uvicorn
-from apscheduler.schedulers.background import BackgroundScheduler
 from fastapi import FastAPI
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -25,7 +24,7 @@ from bot.core.errors import SettingsError
 from bot.playbook.model import Playbook
 from bot.runtime.app import create_app, make_web_client
 from bot.runtime.http import create_http_app
-from bot.runtime.scheduler import build_scheduler
+from bot.runtime.scheduler import JobContext, Scheduler, serve_jobs
 from bot.runtime.settings import Settings
 from bot.runtime.socketmode import SocketModeAfterAck
 from jobs.worker import OutboxWorker
@@ -42,7 +41,7 @@ class LeadbotServer:
     worker: OutboxWorker
     engine: Engine
     socket_mode: SocketModeAfterAck | None
-    scheduler: BackgroundScheduler
+    scheduler: Scheduler
 
 
 def _require(settings: Settings) -> None:
@@ -100,12 +99,12 @@ def build_server(
     socket_mode = None
     if settings.slack_app_token is not None:
         socket_mode = SocketModeAfterAck(bolt, settings.slack_app_token.get_secret_value())
-    scheduler = build_scheduler(
-        session_factory=factory,
-        playbook=playbook,
-        clock=clock,
-        wake_outbox=worker.wake,
-        sla_every_seconds=settings.sla_sweep_seconds,
+    scheduler = Scheduler(
+        engine=engine,  # the jobs' rows live in the app's database: DATABASE_URL
+        context=JobContext(
+            session_factory=factory, playbook=playbook, clock=clock, wake_outbox=worker.wake
+        ),
+        jobs=serve_jobs(settings=settings, playbook=playbook),
     )
     return LeadbotServer(
         api=api,

@@ -7,6 +7,7 @@ from sqlalchemy import create_engine, pool
 from sqlmodel import SQLModel
 
 from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from store.jobstore import alembic_owns
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -33,6 +34,7 @@ def run_migrations_offline() -> None:
         url=url,
         target_metadata=target_metadata,
         compare_type=True,
+        include_name=alembic_owns,  # the scheduler's table is APScheduler's (store/jobstore.py)
         render_as_batch=_batch(url),
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
@@ -53,6 +55,7 @@ def run_migrations_online() -> None:
                 connection=connection,
                 target_metadata=target_metadata,
                 compare_type=True,
+                include_name=alembic_owns,
                 render_as_batch=_batch(url),
             )
             with context.begin_transaction():
