@@ -25,6 +25,7 @@ from bot.playbook.model import Playbook, Team
 from bot.pursuit.quiethours import hours_of, their_morning
 from bot.pursuit.roundrobin import choose_rep, team_reps
 from bot.rules.businesstime import add_business_time
+from bot.slack.cards import slack_date
 from bot.slack.history import escalation_line, offer_passed_line
 from bot.slack.nudges import (
     admin_alert,
@@ -38,7 +39,8 @@ from bot.slack.outbox import queue_message, queue_thread_line
 from bot.slack.text import Message
 from store.leads import add_event, save_lead
 from store.models import Lead
-from store.offers import add_offer, answer_pending_offer
+from store.offers import add_offer, answer_pending_offer, availability_of
+from store.users import get_slack_user
 
 
 class Step(IntEnum):
@@ -61,6 +63,10 @@ def escalate(*, session: Session, lead: Lead, playbook: Playbook, now: datetime)
     done = Step(min(lead.escalation, Step.ADMINS))
     if team is None:  # a team gone from the playbook: nobody to tell
         return _record(session, lead, playbook, now, Step.ADMINS, "", [], None)
+    absent = "" if unclaimed else owner_absence(session, lead.owner_id or "", now)
+    if done < Step.MANAGER and absent:  # reminding them would help nobody: the manager hears
+        return _tell(session, lead, playbook, now, Step.MANAGER, "manager", [team.manager],
+                     manager_alert(lead, playbook, now, absent=absent))  # fmt: skip
     if done is Step.NONE and not unclaimed:
         return _tell(session, lead, playbook, now, Step.FIRST, "owner", [lead.owner_id or ""],
                      owner_reminder(lead, playbook, now,
@@ -84,6 +90,17 @@ def escalate(*, session: Session, lead: Lead, playbook: Playbook, now: datetime)
     admins = playbook.escalation_admins()
     return _tell(session, lead, playbook, now, Step.ADMINS, "admins", admins,
                  admin_alert(lead, playbook, now))  # fmt: skip
+
+
+def owner_absence(session: Session, owner_id: str, now: datetime) -> str:
+    """Why the owner cannot act on a reminder ("deactivated in Slack", "away until …"), or ""."""
+    known = get_slack_user(session=session, user_id=owner_id)
+    if known is not None and known.deleted:
+        return "deactivated in Slack"
+    away = availability_of(session=session, user_ids=[owner_id]).get(owner_id)
+    if away is not None and away.away_until is not None and away.away_until > now:
+        return f"away until {slack_date(away.away_until)}"
+    return ""
 
 
 def offer_to_next_rep(

@@ -167,15 +167,25 @@ def assigned_message(lead: Lead, by: str, playbook: Playbook, now: datetime) -> 
     return Message(text=text, blocks=blocks)
 
 
-def manager_alert(lead: Lead, playbook: Playbook, now: datetime) -> Message:
-    """A DM to the team's manager: the owner's reminder did not help."""
+def manager_alert(lead: Lead, playbook: Playbook, now: datetime, absent: str = "") -> Message:
+    """A DM to the team's manager: the owner's reminder did not help, or the owner is `absent`
+    ("away until …"), so nobody reminded them."""
     since = duration_words((now - lead.stage_entered_at).total_seconds())
     owner = mention(lead.owner_id or "")
+    why = (
+        f"its owner is {absent}, so they were not reminded: you can move it from here"
+        if absent
+        else "the reminder did not move it"
+    )
     text = (
         f":warning: {_who(lead)}, owned by {owner}, has been {stage_name(lead.stage)} for "
-        f"{since}; the reminder did not move it."
+        f"{since}; {why}."
     )
-    return Message(text=text)
+    blocks: list[Block] = [_section(text)]
+    actions = move_actions(lead, playbook.moves_from(Stage(lead.stage)))
+    if actions:  # the manager may make the owner's moves
+        blocks.append({"type": "actions", "elements": actions})
+    return Message(text=text, blocks=blocks)
 
 
 def admin_alert(lead: Lead, playbook: Playbook, now: datetime) -> Message:

@@ -60,7 +60,7 @@ def test_demo_shows_reps_working_their_leads_and_the_threads(demo_output: str) -
 
 
 def test_demo_is_short(demo_output: str) -> None:
-    assert len(demo_output.splitlines()) <= 140
+    assert len(demo_output.splitlines()) <= 180
 
 
 def test_the_next_steps_the_demo_suggests_work_in_an_empty_folder(
@@ -73,3 +73,22 @@ def test_the_next_steps_the_demo_suggests_work_in_an_empty_folder(
     for command in suggested:  # conftest: each test runs in its own empty directory
         result = CliRunner().invoke(cli, [command])
         assert result.exit_code == 0, result.output
+
+
+def test_demo_jumps_the_clock_and_nobody_rots(demo_output: str) -> None:
+    rots = demo_output.split("== 8.")[1]
+    steps = rots.split("(leadbot jobs run sla --now ")
+    assert len(steps) == 6  # five jumps of the clock, each a sweep
+    assert "has waited" in steps[1] and "Who takes it?" in steps[1]  # re-announced
+    offer, after_pass = steps[2].split("clicks Pass")
+    assert "offered to you" in offer and "[Accept]  [Pass]" in offer
+    assert "offered to you" in after_pass  # the next rep, at once
+    assert "nobody took it" in steps[3] and "[Assign] @emea-sales-rep-1" in steps[3]
+    assert "@emea-sales-manager assigned *Lead #2*" in steps[3]
+    for line in ("offered to @emea-sales-rep-", "passed: the next rep is asked",
+                 "No answer from @emea-sales-rep-", "assigned it to @emea-sales-rep-"):  # fmt: skip
+        assert "↳ emea-sales: " in steps[3] and line in steps[3]
+    assert "past the playbook's time" in steps[4] and "[Snooze…]" in steps[4]
+    assert "the reminder did not move it" in steps[5]
+    for markup in ("<@", "<!date", "days=", "minutes="):
+        assert markup not in rots

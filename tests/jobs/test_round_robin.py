@@ -16,8 +16,9 @@ from bot.pursuit.sla import Step
 from jobs.sla import run_sla
 from store.db import session_factory
 from store.leads import get_lead, save_lead
-from store.models import Lead, LeadEvent, Offer, RepAvailability
+from store.models import Lead, LeadEvent, Offer, OutboxMessage, RepAvailability
 from store.offers import add_offer
+from store.users import save_slack_user
 from tests.factories import make_lead
 
 TUESDAY = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # 11:00 in Berlin, a working day
@@ -166,3 +167,26 @@ def test_without_admins_after_the_chain_ends_with_the_manager(
     assert stored is not None and stored.escalation == Step.MANAGER and stored.due_at is None
     session.commit()
     assert not session.exec(select(Lead).where(col(Lead.due_at).is_not(None))).all()
+
+
+def test_an_away_or_deactivated_owners_overdue_lead_goes_to_the_manager(
+    engine: Engine, session: Session, playbook: Playbook
+) -> None:
+    away, gone = EMEA_REPS
+    session.add(RepAvailability(user_id=away, first_seen_at=TUESDAY - timedelta(days=9),
+                                away_since=TUESDAY - timedelta(days=1),
+                                away_until=TUESDAY + timedelta(days=6)))  # fmt: skip
+    save_slack_user(session=session, user_id=gone, tz="", deleted=True, now=TUESDAY)
+    for owner in EMEA_REPS:
+        lead = make_lead(session, at=TUESDAY - timedelta(days=5), stage=Stage.WORKING,
+                         owner_id=owner)  # fmt: skip
+        lead.due_at = TUESDAY
+        save_lead(session=session, lead=lead)
+    session.commit()
+    assert sweep(engine, playbook) == 2
+    session.expire_all()
+    sent = session.exec(select(OutboxMessage).where(col(OutboxMessage.kind) == "post_message"))
+    texts = [(row.channel, str(row.payload["text"])) for row in sent.all()]
+    assert [channel for channel, _ in texts] == ["U0MGREMEA1", "U0MGREMEA1"]
+    assert "its owner is away until" in texts[0][1]
+    assert "its owner is deactivated in Slack" in texts[1][1]
