@@ -12,7 +12,7 @@ from bot.core.events import EventKind, OfferAnswer
 from bot.core.moves import Move
 from bot.core.stages import CLOSED_STAGES, Stage, stage_name
 from bot.playbook.model import Playbook
-from bot.pursuit.due import schedule_due
+from bot.pursuit.due import due_at, schedule_due
 from bot.pursuit.machine import check_move
 from bot.rules.routing import Route, RoutingFacts, route_lead
 from bot.slack.cards import lead_card
@@ -135,6 +135,9 @@ def claim_lead(
     # The row is locked (FOR UPDATE on PostgreSQL, BEGIN IMMEDIATE on SQLite), so the checks
     # above still hold: of many simultaneous clickers exactly one gets here first.
     waited = (now - lead.sales_ready_at).total_seconds() if lead.sales_ready_at else 0.0
+    # Claimed within the sales-ready stage's time (the follow-up rate counts these): measured
+    # against the stage's own deadline, not a later reminder's.
+    deadline = due_at(lead, playbook, now)
     owner = owner_id or user_id
     offered_to = pending_offer_to(session=session, lead_id=lead_id)
     if offered_to is not None:
@@ -144,7 +147,10 @@ def claim_lead(
     lead.claimed_at = now
     move_stage(session=session, lead=lead, to=Stage.WORKING, actor=owner, now=now, reason="claimed")
     schedule_due(lead, playbook, now)
-    data: dict[str, object] = {"speed_to_lead_seconds": waited}
+    data: dict[str, object] = {
+        "speed_to_lead_seconds": waited,
+        "within_sla": deadline is None or now <= deadline,
+    }
     if owner != user_id:
         data["assigned_by"] = user_id
     if offered_to == owner:
