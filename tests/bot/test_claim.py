@@ -28,7 +28,7 @@ def test_rep_of_the_team_claims_and_speed_to_lead_is_recorded(session, playbook,
     assert result.lead.claimed_at == now
     assert result.speed_to_lead_seconds == 12 * 60
     claimed = [e for e in lead_history(session=session, lead_id=lead.id) if e.kind == "claimed"]
-    assert claimed[0].data == {"speed_to_lead_seconds": 720.0}
+    assert claimed[0].data == {"speed_to_lead_seconds": 720.0, "within_sla": True}
 
 
 def test_claim_queues_the_card_update(session, playbook, now) -> None:
