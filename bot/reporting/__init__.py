@@ -1,1 +1,2 @@
-"""Funnel figures from the event history (SQL aggregates), the same for digest, report and export."""
+"""Funnel figures from the event history (SQL aggregates): one definition for the digest,
+the report and the export."""

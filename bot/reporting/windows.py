@@ -1,0 +1,167 @@
+"""The time windows reports cover: the digest's last full week, and the ranges people type
+after `/lead report` ("last month", "since Nov 1", "Q3", "this week"), in their own time zone."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import dateparser
+
+from bot.core.errors import LeadbotError
+from bot.reporting.report import Window
+
+EXAMPLES = (
+    "“last week”, “this month”, “last month”, “Q3”, “since Nov 1”, “last 30 days” "
+    "or “Oct 1 to Oct 15”"
+)
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        1,
+    )  # fmt: skip
+    for name in names
+}
+LAST_N = re.compile(r"^(?:last|past) (\d{1,3}) (day|week|month)s?$")
+QUARTER = re.compile(r"^q([1-4])(?: (\d{4}))?$")
+MONTH = re.compile(r"^([a-z]+)(?: (\d{4}))?$")
+YEAR = re.compile(r"^(\d{4})$")
+BETWEEN = re.compile(r"^(?:from |between )?(.+?) (?:to|until|till|through|and|-|–) (.+)$")
+
+
+class UnreadableRange(LeadbotError):
+    def __init__(self, text: str) -> None:
+        shown = text if len(text) <= 60 else text[:59] + "…"
+        super().__init__(f"I can't read “{shown}” as a time range. Try {EXAMPLES}.")
+
+
+def _start_of(day: date, zone: ZoneInfo) -> datetime:
+    """Midnight at the start of `day` where the reader is, in UTC (DST-safe: zoneinfo)."""
+    return datetime.combine(day, time(0), tzinfo=zone).astimezone(UTC)
+
+
+def _window(first: date, last: date, zone: ZoneInfo, label: str) -> Window:
+    """The days `first`..`last` (both included) in `zone`."""
+    return Window(
+        start=_start_of(first, zone),
+        end=_start_of(last + timedelta(days=1), zone),
+        label=label,
+        timezone=zone.key,
+    )
+
+
+def _day_label(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b %Y}"
+
+
+def week_before(now: datetime, zone: ZoneInfo) -> Window:
+    """The last full Monday-to-Sunday week before `now`, in `zone` (the weekly digest's)."""
+    today = now.astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday() + 7)
+    return _window(monday, monday + timedelta(days=6), zone, f"week of {_day_label(monday)}")
+
+
+def previous(window: Window, zone: ZoneInfo) -> Window:
+    """The window of the same number of days just before `window` (week over week)."""
+    first = window.start.astimezone(zone).date()
+    last = window.end.astimezone(zone).date() - timedelta(days=1)
+    days = (last - first).days + 1
+    before = first - timedelta(days=days)
+    return _window(before, first - timedelta(days=1), zone, f"the {days} days before")
+
+
+def _month(year: int, month: int, zone: ZoneInfo) -> Window:
+    first = date(year, month, 1)
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return _window(first, following - timedelta(days=1), zone, f"{first:%B %Y}")
+
+
+def _quarter(year: int, quarter: int, zone: ZoneInfo) -> Window:
+    first = date(year, 3 * quarter - 2, 1)
+    end_month = 3 * quarter
+    following = date(year + end_month // 12, end_month % 12 + 1, 1)
+    return _window(first, following - timedelta(days=1), zone, f"Q{quarter} {year}")
+
+
+def _date(phrase: str, now: datetime, zone: ZoneInfo) -> date:
+    local = now.astimezone(zone).replace(tzinfo=None)
+    settings = {"PREFER_DATES_FROM": "past", "RELATIVE_BASE": local}
+    found = dateparser.parse(phrase, languages=["en"], settings=settings)
+    if found is None:
+        raise UnreadableRange(phrase)
+    return found.date()
+
+
+def parse_window(text: str, *, now: datetime, zone: ZoneInfo) -> Window:
+    """The window `text` names, read in `zone` relative to `now`; the last full week if empty.
+    Raises UnreadableRange, whose sentence shows examples."""
+    words = " ".join(text.lower().replace(",", " ").split())
+    today = now.astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    if not words or words == "last week":
+        return week_before(now, zone)
+    if words == "this week":
+        return _window(monday, today, zone, f"this week (from {_day_label(monday)})")
+    if words in ("today", "yesterday"):
+        day = today if words == "today" else today - timedelta(days=1)
+        return _window(day, day, zone, _day_label(day))
+    if words in ("this month", "last month"):
+        month = date(today.year, today.month, 1)
+        if words == "last month":
+            month = (month - timedelta(days=1)).replace(day=1)
+        return _month(month.year, month.month, zone)
+    if words in ("this quarter", "last quarter"):
+        quarter, year = (today.month - 1) // 3 + 1, today.year
+        if words == "last quarter":
+            quarter, year = (quarter - 1, year) if quarter > 1 else (4, year - 1)
+        return _quarter(year, quarter, zone)
+    if words in ("this year", "last year"):
+        year = today.year - (words == "last year")
+        return _window(date(year, 1, 1), date(year, 12, 31), zone, str(year))
+    if match := LAST_N.match(words):
+        count, unit = int(match.group(1)), match.group(2)
+        days = count * {"day": 1, "week": 7, "month": 30}[unit]
+        first = today - timedelta(days=days - 1)
+        return _window(first, today, zone, f"the last {count} {unit}{'s' if count > 1 else ''}")
+    if match := QUARTER.match(words):
+        quarter = int(match.group(1))
+        year = int(match.group(2) or today.year)
+        if not match.group(2) and date(year, 3 * quarter - 2, 1) > today:
+            year -= 1  # "Q4" in February: the last one that began
+        return _quarter(year, quarter, zone)
+    if (match := MONTH.match(words)) and match.group(1) in MONTHS:
+        number = MONTHS[match.group(1)]
+        year = int(match.group(2) or today.year)
+        if not match.group(2) and date(year, number, 1) > today:
+            year -= 1
+        return _month(year, number, zone)
+    if match := YEAR.match(words):
+        year = int(match.group(1))
+        return _window(date(year, 1, 1), date(year, 12, 31), zone, str(year))
+    if words.startswith("since "):
+        first = _date(words.removeprefix("since "), now, zone)
+        if first > today:
+            raise UnreadableRange(text)
+        return _window(first, today, zone, f"since {_day_label(first)}")
+    if match := BETWEEN.match(words):
+        first, last = _date(match.group(1), now, zone), _date(match.group(2), now, zone)
+        if last < first:
+            first, last = last, first
+        return _window(first, last, zone, f"{_day_label(first)} to {_day_label(last)}")
+    day = _date(words, now, zone)
+    return _window(day, day, zone, _day_label(day))
