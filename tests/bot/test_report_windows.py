@@ -22,7 +22,7 @@ def utc(*parts: int) -> datetime:
     [
         ("", utc(2026, 11, 15, 23), utc(2026, 11, 22, 23), "week of Mon 16 Nov 2026"),
         ("last week", utc(2026, 11, 15, 23), utc(2026, 11, 22, 23), "week of Mon 16 Nov 2026"),
-        ("this week", utc(2026, 11, 22, 23), utc(2026, 11, 25, 23), "this week (from Mon 23 Nov 2026)"),
+        ("this week", utc(2026, 11, 22, 23), utc(2026, 11, 25, 23), "this week (from Mon 23 Nov 2026)"),  # noqa: E501
         ("last month", utc(2026, 9, 30, 22), utc(2026, 10, 31, 23), "October 2026"),
         ("this month", utc(2026, 10, 31, 23), utc(2026, 11, 30, 23), "November 2026"),
         ("Q3", utc(2026, 6, 30, 22), utc(2026, 9, 30, 22), "Q3 2026"),
@@ -30,7 +30,7 @@ def utc(*parts: int) -> datetime:
         ("December", utc(2025, 11, 30, 23), utc(2025, 12, 31, 23), "December 2025"),
         ("since Nov 1", utc(2026, 10, 31, 23), utc(2026, 11, 25, 23), "since Sun 1 Nov 2026"),
         ("last 30 days", utc(2026, 10, 26, 23), utc(2026, 11, 25, 23), "the last 30 days"),
-        ("Oct 1 to Oct 15", utc(2026, 9, 30, 22), utc(2026, 10, 15, 22), "Thu 1 Oct 2026 to Thu 15 Oct 2026"),
+        ("Oct 1 to Oct 15", utc(2026, 9, 30, 22), utc(2026, 10, 15, 22), "Thu 1 Oct 2026 to Thu 15 Oct 2026"),  # noqa: E501
         ("2025", utc(2024, 12, 31, 23), utc(2025, 12, 31, 23), "2025"),
         ("yesterday", utc(2026, 11, 23, 23), utc(2026, 11, 24, 23), "Tue 24 Nov 2026"),
     ],
