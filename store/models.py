@@ -207,6 +207,25 @@ class RepAvailability(SQLModel, table=True):
     away_until: datetime | None = _aware(nullable=True)  # `/lead away until …`; None: not away
 
 
+class DigestSent(SQLModel, table=True):
+    """One row per weekly digest sent: its week is taken once, however many replicas try."""
+
+    __tablename__ = "digest_sent"
+
+    week_start: datetime = Field(sa_column=Column(UtcDateTime(), primary_key=True))
+    sent_at: datetime = _aware(nullable=False)
+
+
+class AppState(SQLModel, table=True):
+    """What leadbot learned about its workspace at start (the workspace's URL, for links)."""
+
+    __tablename__ = "app_state"
+
+    key: str = Field(primary_key=True, max_length=40)
+    value: str = Field(default="", max_length=500)
+    updated_at: datetime = _aware(nullable=False)
+
+
 class SlackDelivery(SQLModel, table=True):
     """Events API deliveries already handled, so Slack's retries repeat no side effect."""
 

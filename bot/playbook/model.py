@@ -247,9 +247,42 @@ class Marketing(Strict):
     users: list[UserId] = Field(default_factory=list)
 
 
+WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
 class Digest(Strict):
+    """The weekly funnel digest: where it goes, and when (a weekday and a time, in `timezone`,
+    the business hours' zone if left out). It covers the last full Monday-to-Sunday week."""
+
     channel: ChannelId
     schedule: str = "mon 08:00"
+    timezone: str | None = None
+
+    @field_validator("schedule")
+    @classmethod
+    def _weekly(cls, value: str) -> str:
+        words = value.lower().split()
+        day = words[0][:3] if words else ""
+        if len(words) != 2 or day not in WEEKDAYS or not CLOCK.match(words[1]):
+            raise ValueError(
+                f"'{value}' is not a weekly time; write a weekday and HH:MM, like \"mon 08:00\""
+            )
+        return f"{day} {words[1]}"
+
+    @field_validator("timezone")
+    @classmethod
+    def _digest_zone(cls, value: str | None) -> str | None:
+        return None if value is None else BusinessHours._known_zone(value)
+
+    @property
+    def weekday(self) -> int:
+        """Monday 0 … Sunday 6."""
+        return WEEKDAYS.index(self.schedule.split()[0])
+
+    @property
+    def at(self) -> tuple[int, int]:
+        hour, minute = self.schedule.split()[1].split(":")
+        return int(hour), int(minute)
 
 
 class Offers(Strict):
