@@ -135,13 +135,15 @@ def serve(
 ) -> None:
     """Serve Slack (/slack/events), the intake API (/api/leads, /api/events) and /healthz."""
     from bot.runtime.logs import configure_logging
-    from bot.runtime.server import build_server, check_bot_token, run_server
+    from bot.runtime.server import build_server, check_bot_token, remember_workspace, run_server
 
     settings, book = _settings_and_playbook()
     configure_logging(settings)
     try:
         server = build_server(settings, book)
-        check_bot_token(server.bolt.client)
+        url = check_bot_token(server.bolt.client)
+        if url:  # digests link to cards in this workspace
+            remember_workspace(server.engine, url)
     except LeadbotError as error:
         _fail(error)
         return

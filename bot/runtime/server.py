@@ -28,7 +28,8 @@ from bot.runtime.scheduler import JobContext, Scheduler, serve_jobs
 from bot.runtime.settings import Settings
 from bot.runtime.socketmode import SocketModeAfterAck
 from jobs.worker import OutboxWorker
-from store.db import make_engine, session_factory
+from store.db import make_engine, session_factory, session_scope
+from store.digests import save_workspace_url
 from store.migrate import pending_migrations
 
 log = logging.getLogger(__name__)
@@ -122,11 +123,18 @@ TOKEN_REFUSED = frozenset(
 )
 
 
-def check_bot_token(client: WebClient) -> None:
+def remember_workspace(engine: Engine, url: str) -> None:
+    """Keep the workspace's URL (from auth.test) for links to cards in digests."""
+    with session_scope(session_factory(engine)) as session:
+        save_workspace_url(session=session, url=url, now=utc_now())
+
+
+def check_bot_token(client: WebClient) -> str:
     """Refuse to serve with a bot token Slack refuses; a Slack outage only warns (the outbox
-    keeps every card until Slack answers)."""
+    keeps every card until Slack answers). The workspace's URL when Slack told it, else ""."""
     try:
-        client.auth_test()
+        answer = client.auth_test()
+        return str(answer.get("url") or "")
     except SlackApiError as error:
         code = str(error.response.get("error") or f"http_{error.response.status_code}")
         if code in TOKEN_REFUSED:
@@ -137,6 +145,7 @@ def check_bot_token(client: WebClient) -> None:
         log.warning("Slack's auth.test answered %s; serving anyway", code)
     except OSError as error:
         log.warning("Slack does not answer (%s); cards wait in the outbox until it does", error)
+    return ""
 
 
 def run_server(server: LeadbotServer, *, host: str, port: int) -> None:

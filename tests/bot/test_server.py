@@ -6,10 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 from slack_sdk import WebClient
+from sqlalchemy import Engine
 
 from bot.core.errors import SettingsError
-from bot.runtime.server import check_bot_token, free_port
+from bot.runtime.server import check_bot_token, free_port, remember_workspace
 from bot.testkit.fakeslack import FakeSlack
+from store.db import session_factory, session_scope
+from store.digests import workspace_url
 
 
 @pytest.fixture
@@ -29,14 +32,21 @@ def test_a_token_slack_refuses_stops_the_start(fake: FakeSlack, code: str) -> No
         check_bot_token(client(fake.url))
 
 
-def test_a_good_token_passes(fake: FakeSlack) -> None:
-    check_bot_token(client(fake.url))
+def test_a_good_token_passes_and_names_the_workspace(fake: FakeSlack) -> None:
+    assert check_bot_token(client(fake.url)) == "https://leadbot-fake.slack.com/"
     assert [call.method for call in fake.calls] == ["auth.test"]
+
+
+def test_the_workspace_is_remembered_for_links(engine: Engine) -> None:
+    remember_workspace(engine, "https://acme.slack.com/")
+    remember_workspace(engine, "https://acme-renamed.slack.com/")
+    with session_scope(session_factory(engine)) as session:
+        assert workspace_url(session=session) == "https://acme-renamed.slack.com/"
 
 
 def test_slack_down_only_warns(fake: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
     with fake.outage():
-        check_bot_token(client(fake.url))
+        assert check_bot_token(client(fake.url)) == ""
     assert "serving anyway" in caplog.text
 
 
