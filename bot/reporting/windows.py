@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from bot.core.errors import LeadbotError
+from bot.playbook.model import Digest
 from bot.reporting.report import Window
 
 EXAMPLES = (
@@ -165,3 +166,16 @@ def parse_window(text: str, *, now: datetime, zone: ZoneInfo) -> Window:
         return _window(first, last, zone, f"{_day_label(first)} to {_day_label(last)}")
     day = _date(words, now, zone)
     return _window(day, day, zone, _day_label(day))
+
+
+def last_digest_moment(now: datetime, digest: Digest, zone: ZoneInfo) -> datetime:
+    """The latest time at or before `now` the digest was due: its weekday and hour where it is
+    read (a digest missed while leadbot was down is due until the next one is)."""
+    local = now.astimezone(zone)
+    hour, minute = digest.at
+    back = (local.weekday() - digest.weekday) % 7
+    day = local.date() - timedelta(days=back)
+    moment = datetime.combine(day, time(hour, minute), tzinfo=zone)
+    if moment > local:
+        moment = datetime.combine(day - timedelta(days=7), time(hour, minute), tzinfo=zone)
+    return moment.astimezone(UTC)

@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.reporting.windows import UnreadableRange, parse_window, previous, week_before
+from bot.playbook.model import Digest
+from bot.reporting.windows import (
+    UnreadableRange,
+    last_digest_moment,
+    parse_window,
+    previous,
+    week_before,
+)
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # Wednesday 11:00 in Berlin
@@ -68,3 +75,19 @@ def test_an_unreadable_range_is_answered_with_examples(text: str) -> None:
     assert (
         "last month" in refused.value.user_message and "since Nov 1" in refused.value.user_message
     )
+
+
+@pytest.mark.parametrize(
+    ("now", "due"),
+    [
+        (utc(2026, 11, 23, 6, 59), utc(2026, 11, 16, 7)),  # Monday 07:59 Berlin: last week's
+        (utc(2026, 11, 23, 7, 0), utc(2026, 11, 23, 7)),  # Monday 08:00 Berlin: this week's
+        (utc(2026, 11, 29, 22, 0), utc(2026, 11, 23, 7)),  # Sunday 23:00
+        (utc(2026, 10, 26, 8, 0), utc(2026, 10, 26, 7)),  # after the clocks went back: 08:00 CET
+    ],
+)
+def test_the_digest_is_due_at_its_weekday_and_hour_where_it_is_read(
+    now: datetime, due: datetime
+) -> None:
+    digest = Digest(channel="C0MGRS0001", schedule="mon 08:00")
+    assert last_digest_moment(now, digest, BERLIN) == due
