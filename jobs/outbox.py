@@ -2,28 +2,33 @@
 
 from __future__ import annotations
 
+import base64
 import copy
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
+from slack_sdk.web import SlackResponse
 from sqlalchemy import Row
 
 from store.db import SessionFactory, session_scope
 from store.outbox import (
     OutboxKind,
+    OutboxStatus,
     claim_due_messages,
+    extend_lease,
     get_lead_card,
     mark_failed,
     mark_retry,
     mark_sent,
     next_due_at,
     record_card_location,
+    thread_parent,
 )
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,8 @@ SUSPECT_AFTER = 3
 BACKOFF_BASE = 5.0
 BACKOFF_MAX = 600.0
 ADMIN_RETRY = timedelta(minutes=15)
+# files_upload_v2 makes three calls where every other send makes one; its lease covers them all.
+UPLOAD_CALLS = 3
 # Slack errors that mean "try again later": its side had a problem, not the request.
 TRANSIENT_ERRORS = frozenset(
     {"internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -89,6 +96,7 @@ class _Job:
     channel: str
     payload: dict[str, Any]
     lead_id: int | None
+    thread_of: int | None  # the row whose message this one goes under
     attempts: int
     locked_until: datetime  # the lease the claim set: the token that proves the row is ours
 
@@ -101,6 +109,7 @@ class _Job:
             channel=message.channel,
             payload=dict(message.payload),
             lead_id=message.lead_id,
+            thread_of=message.thread_of,
             attempts=message.attempts,
             locked_until=message.locked_until,
         )
@@ -162,6 +171,15 @@ def deliver_outbox(
         if not claimed:
             break
         job = _Job.of(claimed[0])
+        if job.kind == OutboxKind.UPLOAD_FILE:
+            longer = job.locked_until + (UPLOAD_CALLS - 1) * budget
+            with session_scope(session_factory) as session:
+                held = extend_lease(
+                    session=session, message_id=job.id, locked_until=job.locked_until, until=longer
+                )
+            if not held:  # the lease ran out already (a stalled sender): the row is someone's
+                continue
+            job = replace(job, locked_until=longer)
         outcome, detail = _deliver(
             job, session_factory=session_factory, client=client, clock=read_clock
         )
@@ -216,6 +234,8 @@ def _deliver(
                     channel=channel, thread_ts=ts, text=text, blocks=blocks,
                     unfurl_links=False, unfurl_media=False,
                 )  # fmt: skip
+        elif job.kind == OutboxKind.UPLOAD_FILE:
+            response = _upload(job, client=client, session_factory=session_factory)
         else:
             # No link_names: lead data is escaped text, and must never ping anyone.
             response = client.chat_postMessage(
@@ -226,9 +246,14 @@ def _deliver(
             job, error, channel=channel, session_factory=session_factory, now=clock()
         )
     except OSError as error:  # URLError, ConnectionError and socket timeouts are all OSErrors
+        # An upload's bytes go to the URL Slack gave, outside the Web API: an HTTP error there
+        # (urllib's HTTPError) lands here too, and is retried the same way.
         return _unavailable(
             job, f"network: {error}", channel=channel, session_factory=session_factory, now=clock()
         )
+    except SlackRequestError as error:  # raised by the client itself: the request cannot work
+        log.error("Outbox #%s (%s to %s): not sent: %s", job.id, job.kind, channel, error)
+        return _fail(job, f"request: {error}", session_factory=session_factory), None
     sent_ts = response.get("ts")
     with session_scope(session_factory) as session:
         held = mark_sent(
@@ -247,6 +272,39 @@ def _deliver(
     if not held:
         _taken_over(job, "sent (it may now show twice)")
     return _Outcome.SENT, None
+
+
+def _upload(job: _Job, *, client: WebClient, session_factory: SessionFactory) -> SlackResponse:
+    """Upload the row's file with files_upload_v2, in the thread of the row it goes under.
+
+    files_upload_v2 makes three requests: files.getUploadURLExternal (through the client's
+    base URL), a POST of the bytes to the upload_url Slack answered, then
+    files.completeUploadExternal. A failure at any step raises, and the next attempt starts
+    over: Slack discards a file that was never completed, so the file is not shown twice (unless,
+    as with any send, the completion's answer is what was lost).
+    """
+    thread_ts: str | None = None
+    if job.thread_of is not None:
+        with session_scope(session_factory) as session:
+            parent = thread_parent(session=session, message_id=job.thread_of)
+        if parent is not None and parent[0] == OutboxStatus.SENT and parent[1]:
+            thread_ts = parent[1]
+        else:
+            # Still worth showing: the file says what it is, even without the message above it.
+            log.warning(
+                "Outbox #%s: the message it goes under (#%s) was not sent; "
+                "posting the file in %s on its own",
+                job.id, job.thread_of, job.channel,
+            )  # fmt: skip
+    payload = job.payload
+    return client.files_upload_v2(
+        channel=job.channel,
+        thread_ts=thread_ts,
+        content=base64.b64decode(payload["content"]),
+        filename=str(payload["filename"]),
+        title=str(payload.get("title") or payload["filename"]),
+        alt_txt=str(payload.get("alt_text") or "") or None,
+    )
 
 
 def _after_api_error(

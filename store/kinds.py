@@ -49,6 +49,8 @@ class OutboxKind(StrEnum):
     UPDATE_CARD = "update_card"  # chat.update of the lead's card, in place
     POST_MESSAGE = "post_message"  # a plain chat.postMessage: a DM, a nudge, a digest
     THREAD_REPLY = "thread_reply"  # a line in the thread of the lead's card, once it is posted
+    # files_upload_v2 (an image in the payload); in the thread of the row `thread_of`, once sent
+    UPLOAD_FILE = "upload_file"
 
 
 class OfferAnswer(StrEnum):

@@ -154,6 +154,8 @@ class OutboxMessage(SQLModel, table=True):
     lead_id: int | None = Field(default=None, foreign_key="lead.id", index=True)
     channel: str = Field(default="", max_length=20)
     payload: dict[str, Any] = _json()
+    # The row whose message this one goes under (its result_ts is the thread): sent after it.
+    thread_of: int | None = Field(default=None, foreign_key="outbox.id")
     status: OutboxStatus = Field(
         default=OutboxStatus.PENDING,
         sa_column=Column(EnumText(OutboxStatus, 12), nullable=False),

@@ -56,6 +56,14 @@ def _first_pending_of_its_lead() -> ColumnElement[bool]:
     )
 
 
+def _not_waiting_for_its_thread() -> ColumnElement[bool]:
+    """Its `thread_of` row, if any, is no longer pending: a file goes under a message once sent."""
+    parent = OUTBOX.alias("parent")
+    return ~exists().where(
+        parent.c.id == OUTBOX.c.thread_of, parent.c.status == OutboxStatus.PENDING
+    )
+
+
 # Statements are built once: building one costs more than running it (the worker runs a few per
 # card). Parameters are bound by name; names differ from column names, as UPDATE requires.
 _NOW = bindparam("at_now", type_=UtcDateTime())
@@ -66,6 +74,7 @@ _DUE = (
         OUTBOX.c.next_attempt_at <= _NOW,
         _unleased(_NOW),
         _first_pending_of_its_lead(),
+        _not_waiting_for_its_thread(),
     )
     .order_by(OUTBOX.c.id)
     .limit(bindparam("max_rows"))
@@ -125,6 +134,15 @@ _MARK_RETRY = _held(
     next_attempt_at=bindparam("retry_at", type_=UtcDateTime()), last_error=bindparam("why")
 )
 _MARK_FAILED = _held(status=OutboxStatus.FAILED, last_error=bindparam("why"))
+_EXTEND_LEASE = (
+    update(OUTBOX)
+    .where(
+        OUTBOX.c.id == bindparam("message_id"),
+        OUTBOX.c.status == OutboxStatus.PENDING,
+        OUTBOX.c.locked_until == bindparam("held_until", type_=UtcDateTime()),
+    )
+    .values(locked_until=bindparam("lease_end", type_=UtcDateTime()))
+)
 _RECORD_CARD = (
     update(LEAD)
     .where(LEAD.c.id == bindparam("of_lead"))
@@ -132,7 +150,12 @@ _RECORD_CARD = (
 )
 _CARD_OF_LEAD = select(LEAD.c.card_channel, LEAD.c.card_ts).where(LEAD.c.id == bindparam("of_lead"))
 _NEXT_DUE = select(func.min(func.coalesce(OUTBOX.c.locked_until, OUTBOX.c.next_attempt_at))).where(
-    OUTBOX.c.status == OutboxStatus.PENDING, _first_pending_of_its_lead()
+    OUTBOX.c.status == OutboxStatus.PENDING,
+    _first_pending_of_its_lead(),
+    _not_waiting_for_its_thread(),
+)
+_THREAD_OF = select(OUTBOX.c.status, OUTBOX.c.result_ts).where(
+    OUTBOX.c.id == bindparam("parent_id")
 )
 
 
@@ -144,13 +167,16 @@ def add_outbox_message(
     payload: dict[str, Any],
     lead_id: int | None,
     now: datetime,
+    thread_of: int | None = None,
 ) -> int:
-    """Queue one send, due at once; returns its id."""
+    """Queue one send, due at once (`thread_of`: once that row is sent or given up); returns its
+    id."""
     values = {
         "kind": kind,
         "channel": channel,
         "payload": payload,
         "lead_id": lead_id,
+        "thread_of": thread_of,
         "status": OutboxStatus.PENDING,
         "attempts": 0,
         "created_at": now,
@@ -240,6 +266,16 @@ def mark_retry(
     return bool(_rowcount(session.execute(_MARK_RETRY, {**values, "why": error[:ERROR_LENGTH]})))
 
 
+def extend_lease(
+    *, session: Session, message_id: int, locked_until: datetime, until: datetime
+) -> bool:
+    """Hold the row until `until` instead, for a send that takes several calls; `until` is then
+    the claim's token. False (nothing changed) if the row is no longer held under
+    `locked_until`."""
+    values = {"message_id": message_id, "held_until": locked_until, "lease_end": until}
+    return bool(_rowcount(session.execute(_EXTEND_LEASE, values)))
+
+
 def mark_failed(*, session: Session, message_id: int, locked_until: datetime, error: str) -> bool:
     """Give up on the row for good: Slack refused it in a way retrying cannot fix.
 
@@ -262,6 +298,12 @@ def get_lead_card(*, session: Session, lead_id: int) -> tuple[str, str] | None:
     return row[0], row[1]
 
 
+def thread_parent(*, session: Session, message_id: int) -> tuple[OutboxStatus, str | None] | None:
+    """The status of the outbox row `message_id` and the ts Slack gave it, or None if none is."""
+    row = session.execute(_THREAD_OF, {"parent_id": message_id}).first()
+    return None if row is None else (OutboxStatus(row[0]), row[1])
+
+
 def count_by_status(*, session: Session) -> dict[str, int]:
     """How many outbox rows are in each status (statuses with none are left out)."""
     rows = (
@@ -275,7 +317,8 @@ def count_by_status(*, session: Session) -> dict[str, int]:
 def next_due_at(*, session: Session) -> datetime | None:
     """When the earliest pending row can next be claimed, or None if nothing is pending.
 
-    Rows held back behind an earlier row of their lead are left out: that earlier row's time is
-    the one that matters, and counting them would make a sender wake up for nothing.
+    Rows held back behind an earlier row of their lead, or waiting for the message they go under,
+    are left out: that other row's time is the one that matters, and counting them would make a
+    sender wake up for nothing.
     """
     return cast(datetime | None, session.execute(_NEXT_DUE).scalar_one())

@@ -19,6 +19,7 @@ SCOPE_OF_METHOD: dict[str, str | None] = {
     "views_update": None,
     "auth_test": None,
     "users_info": "users:read",
+    "files_upload_v2": "files:write",  # the funnel chart in the digest's thread
 }
 CALL = re.compile(
     r"\.(auth_\w+|chat_\w+|views_\w+|users_\w+|conversations_\w+|files_\w+|"

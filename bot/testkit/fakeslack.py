@@ -1,8 +1,9 @@
 """A recording stand-in for the Slack Web API over real HTTP, for the tests and `leadbot demo`.
 
 The real `slack_sdk.WebClient` talks to it (pass `FakeSlack.url` as `base_url`), so what is
-tested is what production sends. It validates like Slack where bugs hide (block limits, missing
-text), can be told to fail (rate limits, outages, errors) and renders a readable transcript.
+tested is what production sends, file uploads included (bot.testkit.fakefiles). It validates like
+Slack where bugs hide (block limits, missing text), can be told to fail (rate limits, outages,
+errors) and renders a readable transcript.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from bot.core.clock import utc_now
 from bot.slack.text import as_seen
 from bot.testkit.blocks import MAX_VIEW_BLOCKS, blocks_problem, message_problem
+from bot.testkit.fakefiles import UPLOAD, UPLOAD_PATH, FileUploads, UploadedFile
 from bot.testkit.transcript import Ephemeral, PostedMessage, render_transcript
 from bot.testkit.wire import Args, Failure, Reply, decode, error, failure_reply, json_reply
 
@@ -70,6 +72,7 @@ class FakeSlack:
         self._responses: list[tuple[str, Args]] = []  # (user, body) posted to response URLs
         self._failures: dict[str, list[Failure]] = {}
         self._serial = 0
+        self._files = FileUploads(self._channels, conversation=_conversation, next_ts=self._next_ts)
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._methods: dict[str, Callable[[Args], dict[str, Any]]] = {
@@ -81,6 +84,10 @@ class FakeSlack:
             "views.update": self._view_method("views.update"),
             "views.publish": self._view_method("views.publish"),
             "users.info": self._users_info,
+            "files.getUploadURLExternal": lambda args: self._files.get_upload_url(
+                args, origin=self.origin
+            ),
+            "files.completeUploadExternal": self._files.complete,
         }
 
     # -- lifecycle ------------------------------------------------------------------------------
@@ -203,6 +210,12 @@ class FakeSlack:
             posted = self._channels.get(_conversation(channel), [])
             return [replace(m) for m in posted if m.thread_ts is None]
 
+    def files(self, channel: str) -> list[UploadedFile]:
+        """The files shared in the channel (or the DM with a user ID), threads included, oldest
+        first."""
+        with self._lock:
+            return [f for f in self._files.shared if f.channel == _conversation(channel)]
+
     def replies(self, channel: str, ts: str) -> list[PostedMessage]:
         """The thread of the message `ts` in `channel`, oldest first."""
         with self._lock:
@@ -268,21 +281,32 @@ class FakeSlack:
     def _answer(self, target: str, headers: dict[str, str], raw: bytes) -> Reply:
         parts = urlsplit(target)
         lowered = {name.lower(): value for name, value in headers.items()}
-        if lowered.get("content-type", "").startswith("multipart/"):
-            return json_reply(error("invalid_form_data"))  # file uploads are not faked
-        try:
-            args = decode(lowered.get("content-type", ""), raw, parts.query)
-        except ValueError:
-            return json_reply(error("invalid_json"))
+        content_type = lowered.get("content-type", "")
         where = ""  # for a response URL: "<user>/<channel>"
-        if parts.path.startswith("/response/"):
-            method, authorized = "response_url", True  # response URLs carry no token
-            where = unquote(parts.path.removeprefix("/response/"))
-        elif parts.path.startswith("/api/"):
-            method = parts.path.removeprefix("/api/")
-            authorized = lowered.get("authorization", "").startswith("Bearer xox")
+        args: Args
+        if parts.path.startswith(UPLOAD_PATH):
+            # A file's bytes, raw or multipart, whatever the content type says (urllib labels
+            # raw bytes form-encoded); the URL itself is the ticket, so no token either.
+            method, authorized = UPLOAD, True
+            file_id = parts.path.removeprefix(UPLOAD_PATH)
+            args = {"file_id": file_id, "content_type": content_type, "content": raw}
+        elif content_type.startswith("multipart/"):
+            # Of the Web API methods only the retired files.upload took multipart, and leadbot
+            # never calls it: refusing it catches a file sent the old way.
+            return json_reply(error("invalid_form_data"))
         else:
-            return Reply(404, b"not found", "text/plain")
+            try:
+                args = decode(content_type, raw, parts.query)
+            except ValueError:
+                return json_reply(error("invalid_json"))
+            if parts.path.startswith("/response/"):
+                method, authorized = "response_url", True  # response URLs carry no token
+                where = unquote(parts.path.removeprefix("/response/"))
+            elif parts.path.startswith("/api/"):
+                method = parts.path.removeprefix("/api/")
+                authorized = lowered.get("authorization", "").startswith("Bearer xox")
+            else:
+                return Reply(404, b"not found", "text/plain")
         with self._lock:
             gate, latency = self._gates.get(method), self._latency.get(method, 0.0)
         if gate is not None:
@@ -306,6 +330,9 @@ class FakeSlack:
         if method == "response_url":
             user, _, channel = where.partition("/")
             return json_reply(self._respond(user, channel, args)), True
+        if method == UPLOAD:
+            reply = self._files.receive(args["file_id"], args["content_type"], args["content"])
+            return reply, reply.status == 200
         handler = self._methods.get(method)
         answer = handler(args) if handler is not None else error("unknown_method")
         return json_reply(answer), bool(answer["ok"])

@@ -3,10 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.testkit.blocks import render_blocks
+
+IMAGE_TYPES = (".png", ".jpg", ".jpeg", ".gif", ".webp")
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file as a message shows it: its name, title and size."""
+
+    id: str
+    name: str
+    title: str
+    size: int
+
+    def __str__(self) -> str:
+        kind = "image" if self.name.lower().endswith(IMAGE_TYPES) else "file"
+        return f'[{kind}: {self.name} "{self.title}" {max(1, round(self.size / 1024))} KB]'
 
 
 @dataclass
@@ -19,6 +35,7 @@ class PostedMessage:
     blocks: list[dict[str, Any]]
     edits: int = 0
     thread_ts: str | None = None  # set on a reply: the ts of the message it answers
+    files: list[SharedFile] = field(default_factory=list)  # shared with it (an upload)
 
 
 @dataclass(frozen=True)
@@ -47,10 +64,11 @@ def render_transcript(
         lines.append(f"{label or seen(f'<#{channel}>')} ({count})")
         for message in (m for m in posted if m.thread_ts is None):
             lines.append(f"  [{message.ts}]{edited(message.edits)}")
-            lines.extend(shown(message.blocks, message.text, seen, first_lines))
+            lines.extend(shown(message.blocks, message.text, seen, first_lines, message.files))
             for reply in (m for m in posted if m.thread_ts == message.ts):
                 lines.append(f"      ↳ [{reply.ts}]{edited(reply.edits)}")
-                lines.extend("    " + line for line in shown(reply.blocks, reply.text, seen))
+                said = shown(reply.blocks, reply.text, seen, files=reply.files)
+                lines.extend("    " + line for line in said)
     for note in ephemerals:
         where = f" in {seen(f'<#{note.channel}>')}" if note.channel else ""
         lines.append(f"Only visible to {seen(f'<@{note.user}>')}{where}:")
@@ -63,11 +81,15 @@ def shown(
     text: str,
     seen: Callable[[str], str],
     first_lines: int | None = None,
+    files: list[SharedFile] | None = None,
 ) -> list[str]:
-    """A message's lines as people read them (`seen` renders markup), indented for a transcript."""
-    lines = [seen(line) for part in render_blocks(blocks) or [text] for line in part.splitlines()]
+    """A message's lines as people read them (`seen` renders markup), then its files, indented
+    for a transcript."""
+    said = render_blocks(blocks) or ([text] if text or not files else [])
+    lines = [seen(line) for part in said for line in part.splitlines()]
     if first_lines is not None and len(lines) > first_lines:
         lines = [*lines[:first_lines], "…"]
+    lines.extend(str(shared) for shared in files or [])
     return ["    " + line for line in lines or [""]]
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 #: Fields the WebClient sends as JSON text inside a form body.
-JSON_FIELDS = ("blocks", "attachments", "view", "metadata")
+JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "files")
 
 Args = dict[str, Any]
 
