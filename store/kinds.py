@@ -41,6 +41,7 @@ class EventKind(StrEnum):
     OFFERED = "offered"  # an unclaimed lead offered to one rep by DM (Accept / Pass)
     OFFER_PASSED = "offer_passed"  # that rep passed, or let the offer time out
     ASSIGNED = "assigned"  # a manager (or admin) gave an unclaimed lead to a rep
+    REVISITED = "revisited"  # a recycled lead's revisit date came: back to sales (the nurture job)
 
 
 class OutboxKind(StrEnum):

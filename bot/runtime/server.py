@@ -106,6 +106,7 @@ def build_server(
         clock=clock,
         wake_outbox=worker.wake,
         sla_every_seconds=settings.sla_sweep_seconds,
+        nurture_every_seconds=settings.nurture_sweep_seconds,
     )
     return LeadbotServer(
         api=api,

@@ -30,8 +30,7 @@ def test_the_sla_sweep_is_scheduled_every_minute_merged_and_never_twice_at_once(
     )
     scheduler.start(paused=True)  # the defaults apply once it starts; paused, nothing runs
     try:
-        [job] = scheduler.get_jobs()
-        assert job.id == "sla"
+        job = scheduler.get_job("sla")
         assert job.trigger.interval == timedelta(seconds=60)
         assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, None)
         assert job.next_run_time is not None  # the first sweep runs at once, not in a minute
