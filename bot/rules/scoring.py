@@ -204,9 +204,12 @@ def is_sales_ready(score: Score, scoring: Scoring) -> bool:
     return score.total >= scoring.threshold
 
 
-#: How far past the threshold (in points) a crossing is timed. Scores are rounded to a tenth
-#: before they are compared, so at the time computed the rounded score is surely across.
-CROSSING_MARGIN = 0.15
+#: Scores are rounded to a tenth before they are compared with the threshold, so the rounded
+#: score changes sides when the exact one passes the threshold less 0.05, either way. Floating
+#: point (or weights with two decimals) can put that a little further: the crossing is timed at
+#: the first of these distances past that point whose rounded score is across.
+ROUNDING_EDGE = 0.05
+PAST_THE_EDGE = (0.0, 0.05, 0.1)
 
 
 def threshold_crossing(
@@ -227,10 +230,20 @@ def threshold_crossing(
     half_life = scoring.engagement_half_life_days
     start = max(now, *(t.at for t in touches))
     engagement = sum(decayed(t.points, t.at, start, half_life) for t in touches)
-    score_now = score_lead(answers=answers, touches=touches, scoring=scoring, now=now)
-    above = is_sales_ready(score_now, scoring)
-    target = scoring.threshold + (-CROSSING_MARGIN if above else CROSSING_MARGIN)
-    ratio = (target - fit) / engagement if engagement else 0.0
-    if not 0.0 < ratio < 1.0:
-        return None  # fit alone keeps it on this side, or engagement pushes it away
-    return start + timedelta(days=-half_life * log2(ratio))
+
+    def ready(at: datetime) -> bool:
+        score = score_lead(answers=answers, touches=touches, scoring=scoring, now=at)
+        return is_sales_ready(score, scoring)
+
+    above = ready(now)
+    edge, way = scoring.threshold - ROUNDING_EDGE, -1 if above else 1
+    at = start
+    for past in PAST_THE_EDGE:
+        target = edge + way * past
+        ratio = (target - fit) / engagement if engagement else 0.0
+        if not 0.0 < ratio < 1.0:
+            return None  # fit alone keeps it on this side, or engagement pushes it away
+        at = start + timedelta(days=-half_life * log2(ratio))
+        if ready(at) != above:
+            break
+    return at

@@ -27,10 +27,10 @@ from tests.factories import WARM, make_lead, reread
 REP = "U0REPEMEA1"
 EMEA, MARKETING = "C0EMEA0001", "C0MKTG0001"
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday
-#: By hand: fit 40 + engagement 25 = 65, threshold 60, half-life 14 days. The score falls below
-#: 60 once 40 + 25·2^(-d/14) < 59.85 (a margin of 0.15, as scores compare rounded to a tenth):
-#: 2^(-d/14) = 19.85/25, d = 14·log2(25/19.85) = 14 × 0.33279 = 4.6590 days = 4 d 15 h 49 min.
-CROSSING = T0 + timedelta(days=4, hours=15, minutes=49, seconds=1.7)
+#: By hand: fit 40 + engagement 25 = 65, threshold 60, half-life 14 days. Scores compare rounded
+#: to a tenth, so it is below 60 once 40 + 25·2^(-d/14) < 59.95: 2^(-d/14) = 19.95/25,
+#: d = 14·log2(25/19.95) = 14 × 0.325540 = 4.55755 days = 4 d 13 h 22 min 52.4 s.
+CROSSING = T0 + timedelta(days=4, hours=13, minutes=22, seconds=52.4)
 
 
 def warm_lead_at_65(session: Session, playbook: Playbook) -> Lead:
@@ -74,7 +74,7 @@ def test_intake_sets_when_the_decaying_score_crosses_the_threshold(
     lead = warm_lead_at_65(session, playbook)
     assert lead.rescore_at is not None
     assert abs(lead.rescore_at - CROSSING) < timedelta(seconds=1)
-    exact = T0 + timedelta(days=14 * math.log2(25 / 19.85))
+    exact = T0 + timedelta(days=14 * math.log2(25 / 19.95))
     assert abs(lead.rescore_at - exact) < timedelta(milliseconds=1)
 
 
@@ -95,7 +95,7 @@ def test_the_job_moves_an_unclaimed_lead_back_to_marketing_then_and_not_before(
     assert (after.stage, after.owner_id, after.rescore_at, after.due_at) == (
         Stage.NURTURE, None, None, None
     )  # fmt: skip
-    assert 59.8 <= after.score < 60  # 59.85, rounded to a tenth: below 60 either way
+    assert after.score == 59.9
     [event] = scored(session, lead)
     assert event == {"score": after.score, "previous": 65.0, "threshold": 60.0}
     assert nurture(engine, playbook, rescore_at + timedelta(days=60)) == NurtureResult()
@@ -109,22 +109,22 @@ def test_the_move_back_edits_the_card_tells_its_thread_and_marketing(
         factory = session_factory(engine)
         lead = warm_lead_at_65(session, playbook)
         deliver_outbox(session_factory=factory, client=client, now=T0)
-        an_hour_later = CROSSING + timedelta(hours=1)  # 25·2^(-(4.659 + 1/24)/14) = 19.8
+        an_hour_later = CROSSING + timedelta(hours=1)  # 25·2^(-(4.5576 + 1/24)/14) = 19.91
         nurture(engine, playbook, an_hour_later)
         deliver_outbox(session_factory=factory, client=client, now=an_hour_later)
         [card] = fake.messages(EMEA)
         assert card.edits == 1
         shown = str(card.blocks)
-        assert "Back with marketing (nurture)" in shown and "score 59.8 is below" in shown
+        assert "Back with marketing (nurture)" in shown and "score 59.9 is below" in shown
         assert "'action_id': 'lead.claim'" not in shown  # nobody can claim it now
         [line] = fake.replies(EMEA, card.ts)
         assert line.text == (
-            "Back to marketing: score 59.8 fell below the threshold 60 before anyone claimed it "
+            "Back to marketing: score 59.9 fell below the threshold 60 before anyone claimed it "
             "(interest decayed)"
         )
         [notice] = fake.messages(MARKETING)
         assert notice.text.startswith(f"*Lead #{lead.id}* (")
-        assert "is back with marketing: its score 59.8 fell below the threshold 60" in notice.text
+        assert "is back with marketing: its score 59.9 fell below the threshold 60" in notice.text
 
 
 def test_a_claimed_lead_is_never_taken_from_its_rep(
@@ -178,7 +178,8 @@ def test_a_nurtured_lead_crossing_upwards_goes_to_sales_when_it_does(
     engine: Engine, session: Session, playbook: Playbook
 ) -> None:
     # Negative points decay too: fit 70, an unsubscribe at -30 gives 40. The score climbs back
-    # to 60.15 when 70 - 30·2^(-d/14) = 60.15: d = 14·log2(30/9.85) = 22.4947 days.
+    # to 60 (59.95, rounded) when 70 - 30·2^(-d/14) = 59.95: d = 14·log2(30/10.05) = 22.08874
+    # days = 22 d 2 h 7 min 47.0 s.
     engagement = {**playbook.scoring.engagement, "unsubscribed": -30.0}
     book = with_scoring(playbook, engagement=engagement)
     lead = make_lead(session, at=T0, stage=Stage.NURTURE, team=None, sales_ready_at=None,
@@ -188,14 +189,14 @@ def test_a_nurtured_lead_crossing_upwards_goes_to_sales_when_it_does(
                                 event_type="unsubscribed", at=None, playbook=book)  # fmt: skip
     session.commit()
     assert (lead.stage, lead.score) == (Stage.NURTURE, 40.0)
-    up = T0 + timedelta(days=22, hours=11, minutes=52, seconds=25.2)
+    up = T0 + timedelta(days=22, hours=2, minutes=7, seconds=47.0)
     assert lead.rescore_at is not None and abs(lead.rescore_at - up) < timedelta(seconds=1)
     assert nurture(engine, book, up - timedelta(minutes=1)) == NurtureResult()
     done = nurture(engine, book, lead.rescore_at)
     assert (done.rescored, done.to_sales) == (1, 1)
     after = reread(session, lead)
     session.commit()
-    assert (after.stage, after.team) == (Stage.SALES_READY, "emea") and after.score >= 60
+    assert (after.stage, after.team, after.score) == (Stage.SALES_READY, "emea", 60)
     assert after.rescore_at is None  # sales-ready now, climbing further: nothing to wait for
 
 
