@@ -219,7 +219,7 @@ def test_jobs_run_refuses_what_it_cannot_run_in_one_sentence(
 def test_check_config_names_an_unknown_on_decay(env: Path) -> None:
     text = (REPO / "playbook.example.yml").read_text()
     path = env / "broken.yml"
-    path.write_text(text.replace("  threshold: 60", "  threshold: 60\n  on_decay: drop"))
+    path.write_text(text.replace("on_decay: nurture", "on_decay: drop"))
     result = runner.invoke(cli, ["check-config", str(path)])
     assert result.exit_code == 2
     assert "(scoring.on_decay): Input should be 'nurture' or 'keep'" in result.output

@@ -4,6 +4,7 @@ time worked out from the half-life, and not before; a claimed lead is never take
 from __future__ import annotations
 
 import math
+import threading
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
@@ -19,9 +20,10 @@ from bot.pursuit.moves import MoveRequest, apply_move
 from bot.testkit.fakeslack import FakeSlack
 from jobs.nurture import NurtureResult, run_nurture
 from jobs.outbox import deliver_outbox
-from store.db import session_factory
+from store.db import session_factory, session_scope
 from store.leads import lead_history
-from store.models import Lead, OutboxMessage
+from store.models import Lead, LeadEvent, OutboxMessage
+from tests.conftest import empty_tables
 from tests.factories import WARM, make_lead, reread
 
 REP = "U0REPEMEA1"
@@ -259,3 +261,41 @@ def test_a_fast_tracked_lead_does_not_decay(session: Session, playbook: Playbook
                                 event_type="trial_signup", at=None, playbook=playbook)  # fmt: skip
     assert lead.stage == Stage.SALES_READY and lead.rescore_at is None
     session.rollback()
+
+
+def test_two_sweepers_at_once_rescore_each_lead_exactly_once(
+    postgres_engine: Engine, playbook: Playbook
+) -> None:
+    empty_tables(postgres_engine)
+    factory = session_factory(postgres_engine)
+    with session_scope(factory) as session:
+        for _ in range(30):  # unclaimed, no touches left: fit alone is far below 60
+            make_lead(session, at=T0, rescore_at=T0 + timedelta(days=1))
+    start = threading.Barrier(2)
+    done: list[NurtureResult] = []
+    errors: list[BaseException] = []
+
+    def sweeper() -> None:
+        try:
+            start.wait(timeout=10)
+            done.append(run_nurture(session_factory=factory, playbook=playbook,
+                                    now=T0 + timedelta(days=1)))  # fmt: skip
+        except BaseException as error:  # surfaced by the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=sweeper) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    try:
+        assert errors == [] and sum(d.to_marketing for d in done) == 30
+        with session_scope(factory) as session:
+            events = session.exec(select(LeadEvent).where(LeadEvent.kind == EventKind.SCORED))
+            notices = session.exec(
+                select(OutboxMessage).where(OutboxMessage.channel == MARKETING)
+            ).all()
+            assert len(events.all()) == 30 and len(notices) == 30
+            assert {lead.stage for lead in session.exec(select(Lead)).all()} == {Stage.NURTURE}
+    finally:
+        empty_tables(postgres_engine)
