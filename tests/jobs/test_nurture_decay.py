@@ -299,3 +299,22 @@ def test_two_sweepers_at_once_rescore_each_lead_exactly_once(
             assert {lead.stage for lead in session.exec(select(Lead)).all()} == {Stage.NURTURE}
     finally:
         empty_tables(postgres_engine)
+
+
+def test_a_new_touch_puts_the_crossing_off(session: Session, playbook: Playbook) -> None:
+    lead = warm_lead_at_65(session, playbook)
+    later = T0 + timedelta(days=2)
+    lead, _ = record_engagement(
+        session=session,
+        lead_id=lead.id,
+        email=None,
+        at=None,
+        event_type="pricing_page_view",
+        playbook=playbook,
+        now=later,
+    )
+    # Two days on, 25·2^(-2/14) + 5 = 22.643 + 5 = 27.643; below 19.95 after
+    # 14·log2(27.643/19.95) = 6.5874 more days: 8.5874 days after T0, not 4.5576.
+    assert lead.rescore_at is not None
+    assert abs(lead.rescore_at - (T0 + timedelta(days=8.5874))) < timedelta(seconds=10)
+    session.rollback()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from slack_sdk import WebClient
 from sqlalchemy import Engine
@@ -266,3 +267,13 @@ def test_two_sweepers_at_once_bring_each_lead_back_exactly_once(
             assert {lead.stage for lead in session.exec(select(Lead)).all()} == {Stage.SALES_READY}
     finally:
         empty_tables(postgres_engine)
+
+
+def test_a_revisit_date_after_the_clocks_change_comes_at_its_local_time(
+    engine: Engine, session: Session, playbook: Playbook
+) -> None:
+    # 09:00 in Berlin on Monday 29 March 2027, the day after summer time began: 07:00 UTC.
+    nine = datetime(2027, 3, 29, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    recycle(session, playbook, make_lead(session, at=MONDAY), when=nine)
+    assert nurture(engine, playbook, datetime(2027, 3, 29, 6, 59, tzinfo=UTC)).revisited == 0
+    assert nurture(engine, playbook, datetime(2027, 3, 29, 7, 0, tzinfo=UTC)).revisited == 1
