@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.slack.text import Message
+from bot.slack.text import Message, escape
 from store import outbox as store
 
 # Defined in the store, whose queries single out kinds and which never imports bot/; re-exported.
@@ -55,7 +55,8 @@ def linked_message(payload: dict[str, Any]) -> MessageRef | None:
 def with_permalink(value: Any, url: str | None) -> Any:
     """`value` (text or blocks) with each marker made a link to `url`, or its label alone."""
     if isinstance(value, str):
-        return _MARKER.sub(lambda m: f"<{url}|{m[1]}>" if url else m[1], value)
+        # A thread reply's permalink carries `&cid=`: `&` is a control character in mrkdwn.
+        return _MARKER.sub(lambda m: f"<{escape(url)}|{m[1]}>" if url else m[1], value)
     if isinstance(value, list):
         return [with_permalink(item, url) for item in value]
     if isinstance(value, dict):

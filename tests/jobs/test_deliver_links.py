@@ -103,3 +103,13 @@ def test_a_plain_post_can_be_a_reply_in_any_thread(
     deliver(engine, client)
     [reply] = fake.replies(CHANNEL, old)
     assert reply.text == "Back to sales" and len(fake.messages(CHANNEL)) == 1
+
+
+def test_a_link_to_a_thread_reply_escapes_the_ampersand_of_its_url(
+    engine: Engine, session: Session, fake: FakeSlack, client: WebClient
+) -> None:
+    card = client.chat_postMessage(channel=CHANNEL, text="the old card")["ts"]
+    reply = client.chat_postMessage(channel=CHANNEL, text="a line", thread_ts=card)["ts"]
+    queue_linked_card(session, MessageRef(CHANNEL, reply))
+    deliver(engine, client)
+    assert f"?thread_ts={card}&amp;cid={CHANNEL}|the earlier thread>" in context_text(fake)
