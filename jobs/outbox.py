@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web import SlackResponse
 from sqlalchemy import Row
 
+from bot.slack.outbox import THREAD, MessageRef, linked_message, with_permalink
 from store.db import SessionFactory, session_scope
 from store.outbox import (
     OutboxKind,
@@ -62,6 +63,16 @@ ADMIN_ERRORS = frozenset(
         "not_authed",
     }
 )
+#: chat.getPermalink errors that the send itself would meet too: the row is retried as usual.
+#: After any other (the linked message deleted, its channel archived or gone) the message is
+#: sent without the link: a dead link must not hold back, or lose, a lead's card.
+SEND_FAILS_TOO = TRANSIENT_ERRORS | {
+    "ratelimited",
+    "invalid_auth",
+    "account_inactive",
+    "token_revoked",
+    "not_authed",
+}
 
 
 @dataclass
@@ -213,6 +224,10 @@ def _deliver(
     blocks = job.payload.get("blocks") or None
     channel = job.channel
     try:
+        linked = linked_message(job.payload)
+        if linked is not None:
+            url = _permalink(client, linked)
+            text, blocks = with_permalink(text, url), with_permalink(blocks, url)
         if job.kind in (OutboxKind.UPDATE_CARD, OutboxKind.THREAD_REPLY):
             assert job.lead_id is not None
             with session_scope(session_factory) as session:
@@ -239,8 +254,9 @@ def _deliver(
         else:
             # No link_names: lead data is escaped text, and must never ping anyone.
             response = client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, unfurl_links=False, unfurl_media=False
-            )
+                channel=channel, text=text, blocks=blocks, thread_ts=job.payload.get(THREAD),
+                unfurl_links=False, unfurl_media=False,
+            )  # fmt: skip
     except SlackApiError as error:
         return _after_api_error(
             job, error, channel=channel, session_factory=session_factory, now=clock()
@@ -305,6 +321,25 @@ def _upload(job: _Job, *, client: WebClient, session_factory: SessionFactory) ->
         title=str(payload.get("title") or payload["filename"]),
         alt_txt=str(payload.get("alt_text") or "") or None,
     )
+
+
+def _permalink(client: WebClient, message: MessageRef) -> str | None:
+    """The message's permalink (chat.getPermalink: no scope needed), or None when Slack has none
+    for it; raises SlackApiError when the send itself would fail too (rate limit, outage, token)."""
+    try:
+        answer = client.chat_getPermalink(channel=message.channel, message_ts=message.ts)
+    except SlackApiError as error:
+        status = error.response.status_code
+        data = error.response.data if isinstance(error.response.data, dict) else {}
+        code = str(data.get("error") or f"http_{status}")
+        if status == 429 or status >= 500 or code in SEND_FAILS_TOO:
+            raise
+        log.warning(
+            "No permalink for message %s in %s (%s): sending without the link",
+            message.ts, message.channel, code,
+        )  # fmt: skip
+        return None
+    return str(answer.get("permalink") or "") or None
 
 
 def _after_api_error(

@@ -85,6 +85,11 @@ def _leads(rows: Sequence[Row[Any]]) -> list[Lead]:
     return [_lead_of(row._mapping) for row in rows]
 
 
+def leads_of(rows: Sequence[Row[Any]]) -> list[Lead]:
+    """Leads from rows of `select(LEAD)`, as every query here returns them (for store/ modules)."""
+    return _leads(rows)
+
+
 def get_lead(*, session: Session, lead_id: int, for_update: bool = False) -> Lead | None:
     """The lead; `for_update` locks its row until commit (PostgreSQL) so deciders serialise."""
     query = _BY_ID_LOCKED if for_update else _BY_ID

@@ -14,6 +14,7 @@ SCOPE_OF_METHOD: dict[str, str | None] = {
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
     "chat_postEphemeral": "chat:write",
+    "chat_getPermalink": None,  # "No scope required" (api.slack.com/methods/chat.getPermalink)
     "views_open": None,
     "views_publish": None,
     "views_update": None,

@@ -17,23 +17,15 @@ from bot.intake.leadinput import parse_lead as parse_lead  # its callers import 
 from bot.playbook.fields import option_key
 from bot.playbook.model import Playbook
 from bot.pursuit.lifecycle import hand_to_sales, move_stage, refresh_card
-from bot.rules.scoring import (
-    NURTURE_TOUCH,
-    FitAnswers,
-    Score,
-    Touch,
-    engagement_points,
-    is_sales_ready,
-    score_lead,
-)
-from bot.rules.scrub import Seniority, authority_for, clean_email, seniority_from_title
+from bot.pursuit.scores import lead_touches, rescore_time, score_now, set_score
+from bot.rules.scoring import NURTURE_TOUCH, Score, Touch, engagement_points, is_sales_ready
+from bot.rules.scrub import clean_email, seniority_from_title
 from store.leads import (
     add_engagement,
     add_event,
     find_lead_by_email_key,
     get_lead,
     insert_lead,
-    lead_engagements,
     new_lead,
     save_lead,
 )
@@ -196,26 +188,11 @@ def _find(*, session: Session, lead_id: int | None, email: str | None) -> Lead:
 
 def current_score(
     *, session: Session, lead: Lead, playbook: Playbook, now: datetime, is_new: bool = False
-) -> Score:
-    """Fit plus decayed engagement; a lead created in this unit of work has no touches yet."""
-    assert lead.id is not None
-    touches = (
-        []
-        if is_new
-        else [
-            Touch(type=t.type, points=t.points, at=t.at)
-            for t in lead_engagements(session=session, lead_id=lead.id)
-        ]
-    )
-    answers = FitAnswers(
-        budget=lead.budget,
-        # An answered authority question beats what the job title suggests.
-        authority=lead.authority or authority_for(Seniority(lead.seniority or "unknown")),
-        timeframe=lead.timeframe,
-        compelling_event=lead.compelling_event,
-        company_size=lead.company_size,
-    )
-    return score_lead(answers=answers, touches=touches, scoring=playbook.scoring, now=now)
+) -> tuple[Score, list[Touch]]:
+    """Fit plus decayed engagement, and the touches behind it; a lead created in this unit of
+    work has no touches yet."""
+    touches = [] if is_new else lead_touches(session=session, lead=lead)
+    return score_now(lead, touches, playbook, now), touches
 
 
 def _rescore_and_advance(
@@ -228,8 +205,10 @@ def _rescore_and_advance(
     data_changed: bool,
     is_new: bool = False,
 ) -> bool:
-    score = current_score(session=session, lead=lead, playbook=playbook, now=now, is_new=is_new)
-    lead.score, lead.fit_score, lead.score_reasons = score.total, score.fit, score.as_dict()
+    score, touches = current_score(
+        session=session, lead=lead, playbook=playbook, now=now, is_new=is_new
+    )
+    set_score(lead, score)
     handed = _advance(
         session=session,
         lead=lead,
@@ -239,6 +218,8 @@ def _rescore_and_advance(
         actor=actor,
         data_changed=data_changed,
     )
+    # After the move: whether decay can move the lead depends on the stage it is in now.
+    lead.rescore_at = rescore_time(lead, score, touches, playbook, now)
     save_lead(session=session, lead=lead)
     return handed
 

@@ -137,11 +137,17 @@ class FitWeights(Strict):
     company_size: list[SizePoints] = Field(default_factory=list)
 
 
+#: What the nurture job does with an unclaimed sales-ready lead whose decaying engagement took
+#: its score below the threshold: back to marketing (nurture), or leave it with sales (keep).
+OnDecay = Literal["nurture", "keep"]
+
+
 class Scoring(Strict):
     threshold: float
     engagement_half_life_days: float = Field(default=14, gt=0)
     fit: FitWeights = Field(default_factory=FitWeights)
     engagement: NormalisedOptions = Field(default_factory=dict)
+    on_decay: OnDecay = "nurture"
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

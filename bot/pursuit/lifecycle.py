@@ -15,8 +15,8 @@ from bot.playbook.model import Playbook
 from bot.pursuit.due import due_at, schedule_due
 from bot.pursuit.machine import check_move
 from bot.rules.routing import Route, RoutingFacts, route_lead
-from bot.slack.cards import lead_card
-from bot.slack.outbox import queue_card, queue_card_update
+from bot.slack.cards import lead_card, with_note
+from bot.slack.outbox import MessageRef, queue_card, queue_card_update
 from store.leads import add_event, get_lead, save_lead
 from store.models import Lead
 from store.offers import answer_pending_offer, pending_offer_to
@@ -38,6 +38,11 @@ def move_stage(
     lead.stage = to
     lead.stage_entered_at = now
     lead.updated_at = now
+    # Both are about the stage the lead leaves: a revisit date brings a nurtured lead back, and
+    # a rescore time was worked out for the stage it was in (the caller sets a new one if any).
+    if to != Stage.NURTURE:
+        lead.revisit_at = None
+    lead.rescore_at = None
     add_event(
         session=session,
         lead_id=lead.id,
@@ -61,32 +66,57 @@ def routing_facts(lead: Lead) -> RoutingFacts:
 
 
 def hand_to_sales(
-    *, session: Session, lead: Lead, playbook: Playbook, actor: str, now: datetime, reason: str
-) -> Route:
-    """Make the lead sales-ready, route it and queue its card; the caller stores the lead."""
+    *,
+    session: Session,
+    lead: Lead,
+    playbook: Playbook,
+    actor: str,
+    now: datetime,
+    reason: str,
+    team: str | None = None,
+    card_note: str = "",
+    link: MessageRef | None = None,
+) -> Route | None:
+    """Make the lead sales-ready, route it and queue its card; the caller stores the lead.
+
+    With `team` (still in the playbook) the lead goes back to that team, unrouted (None is
+    returned); `card_note` is a line under the card's title, `link` the message its
+    `permalink(...)` markers link to.
+    """
     assert lead.id is not None
-    route = route_lead(routing_facts(lead), playbook)
-    team = playbook.team(route.team)
-    lead.team = route.team
+    route = None
+    if team is None or team not in playbook.teams:
+        route = route_lead(routing_facts(lead), playbook)
+        team = route.team
+    channel = playbook.team(team).channel
+    lead.team = team
     lead.sales_ready_at = now
+    # A fresh start with sales, for a lead that was worked before (recycled): unclaimed, and
+    # the rep's attempts, snooze and prompt belong to the earlier claim.
+    lead.owner_id = lead.claimed_at = lead.connected_at = None
+    lead.attempts_prompted_at = lead.snoozed_until = None
+    lead.attempts = 0
     move_stage(
         session=session, lead=lead, to=Stage.SALES_READY, actor=actor, now=now, reason=reason
     )
     schedule_due(lead, playbook, now)
-    add_event(
-        session=session,
-        lead_id=lead.id,
-        at=now,
-        kind=EventKind.ROUTED,
-        actor="leadbot",
-        data={"team": route.team, "channel": team.channel, "rule": route.explain(playbook)},
-    )
+    if route is not None:
+        add_event(
+            session=session,
+            lead_id=lead.id,
+            at=now,
+            kind=EventKind.ROUTED,
+            actor="leadbot",
+            data={"team": team, "channel": channel, "rule": route.explain(playbook)},
+        )
+    card = lead_card(lead, playbook=playbook, now=now)
     queue_card(
         session=session,
         lead_id=lead.id,
-        channel=team.channel,
-        message=lead_card(lead, playbook=playbook, now=now),
+        channel=channel,
+        message=with_note(card, card_note) if card_note else card,
         now=now,
+        link=link,
     )
     return route
 

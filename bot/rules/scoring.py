@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
+from math import log2
 from typing import Any
 
 from bot.core.errors import FieldError, InvalidLead
@@ -201,3 +202,48 @@ def engagement_points(scoring: Scoring, event_type: str) -> float:
 def is_sales_ready(score: Score, scoring: Scoring) -> bool:
     """Whether the score reached the playbook's sales-ready threshold."""
     return score.total >= scoring.threshold
+
+
+#: Scores are rounded to a tenth before they are compared with the threshold, so the rounded
+#: score changes sides when the exact one passes the threshold less 0.05, either way. Floating
+#: point (or weights with two decimals) can put that a little further: the crossing is timed at
+#: the first of these distances past that point whose rounded score is across.
+ROUNDING_EDGE = 0.05
+PAST_THE_EDGE = (0.0, 0.05, 0.1)
+
+
+def threshold_crossing(
+    *, answers: FitAnswers, touches: Iterable[Touch], scoring: Scoring, now: datetime
+) -> datetime | None:
+    """When the score, with no new touches, next crosses the threshold (down if it is at or
+    above it now, up if below); None if it never will.
+
+    Once the last touch is past (at `start`), engagement is E·2^(-d/h) d days later, E being the
+    engagement at `start` and h the half-life: one exponential, whatever the touches' points and
+    signs. So the score fit + E·2^(-d/h) meets a target T when 2^(-d/h) = (T - fit) / E, that is
+    d = -h·log2((T - fit) / E), which exists only when that ratio lies strictly between 0 and 1.
+    """
+    touches = list(touches)
+    if not touches:
+        return None
+    fit, _ = fit_score(answers, scoring)
+    half_life = scoring.engagement_half_life_days
+    start = max(now, *(t.at for t in touches))
+    engagement = sum(decayed(t.points, t.at, start, half_life) for t in touches)
+
+    def ready(at: datetime) -> bool:
+        score = score_lead(answers=answers, touches=touches, scoring=scoring, now=at)
+        return is_sales_ready(score, scoring)
+
+    above = ready(now)
+    edge, way = scoring.threshold - ROUNDING_EDGE, -1 if above else 1
+    at = start
+    for past in PAST_THE_EDGE:
+        target = edge + way * past
+        ratio = (target - fit) / engagement if engagement else 0.0
+        if not 0.0 < ratio < 1.0:
+            return None  # fit alone keeps it on this side, or engagement pushes it away
+        at = start + timedelta(days=-half_life * log2(ratio))
+        if ready(at) != above:
+            break
+    return at

@@ -93,20 +93,39 @@ def db_upgrade() -> None:
     typer.echo("Database is up to date.")
 
 
+#: The jobs `leadbot jobs run` knows, and what each does.
+JOBS = {"sla": "reminders and escalations", "nurture": "revisit dates and score decay"}
+
+
 @jobs_cli.command("run")
 def jobs_run(
-    job: str = typer.Argument(..., help="The job: sla (reminders and escalations)."),
+    job: str = typer.Argument(
+        ..., help="The job: sla (reminders and escalations) or nurture (revisits and decay)."
+    ),
     now: str | None = typer.Option(
         None, help="Run as if it were this time (ISO 8601 with a zone), e.g. 2026-11-30T09:00Z."
     ),
+    catch_up: bool = typer.Option(
+        False,
+        "--catch-up",
+        help="nurture: also apply the playbook's threshold to every waiting lead (after changing "
+        "it; `serve` does this at start).",
+    ),
 ) -> None:
     """Run one job once, now or at --now (the scheduler in `serve` runs them on its own)."""
+    from jobs.nurture import run_nurture
     from jobs.sla import run_sla
     from store.db import make_engine, session_factory
     from store.migrate import pending_migrations
 
-    if job != "sla":
-        _fail(LeadbotError(f"There is no job '{job}'; the jobs are: sla."))
+    if job not in JOBS:
+        _fail(LeadbotError(f"There is no job '{job}'; the jobs are: {', '.join(JOBS)}."))
+    if catch_up and job != "nurture":
+        _fail(
+            LeadbotError(
+                "--catch-up is for the nurture job: `leadbot jobs run nurture --catch-up`."
+            )
+        )
     at = utc_now()
     if now is not None:
         try:
@@ -121,11 +140,19 @@ def jobs_run(
             LeadbotError("The database schema is not up to date: run `leadbot db upgrade` first.")
         )
     engine = make_engine(settings.database_url)
+    factory = session_factory(engine)
     try:
-        done = run_sla(session_factory=session_factory(engine), playbook=book, now=at)
+        if job == "sla":
+            done = run_sla(session_factory=factory, playbook=book, now=at)
+            said = f"sla: {done} lead(s) reminded or escalated"
+        else:
+            result = run_nurture(
+                session_factory=factory, playbook=book, now=at, catch_up_scores=catch_up
+            )
+            said = f"nurture: {result.words()}"
     finally:
         engine.dispose()
-    typer.echo(f"sla: {done} lead(s) reminded or escalated; messages go out with `leadbot serve`.")
+    typer.echo(f"{said}; messages go out with `leadbot serve`.")
 
 
 @cli.command("serve")

@@ -26,7 +26,9 @@ from bot.slack.ids import ActionId, LeadRef
 from bot.slack.text import as_seen
 from bot.testkit.fakeslack import FakeSlack
 from bot.testkit.payloads import block_action, signed_headers, slash_command
-from bot.testkit.transcript import PostedMessage
+from bot.testkit.transcript import PostedMessage, shown
+from jobs.nurture import run_nurture
+from jobs.outbox import deliver_outbox
 from jobs.sla import run_sla
 from store.db import session_factory, session_scope
 from store.leads import get_lead, unclaimed_leads
@@ -288,6 +290,9 @@ def run_demo(out: TextIO) -> None:
                 return _shown(message, names=names, now=clock(), tz=local)
 
             _nobody_rots(say, show, http, fake, server, playbook, clock, names)
+            _revisit_step(server, fake, playbook, ids["ana.lima@solarfarm.com.br"],
+                          lambda text: as_seen(text, now=datetime.now(UTC), names=names, tz=local),
+                          say)  # fmt: skip
             health = http.get("/healthz")
             say(f"\nGET /healthz -> {health.status_code} {json.dumps(health.json())}")
         server.worker.stop()
@@ -428,6 +433,45 @@ def _pursuit_script(
             script.append((team.reps[0], team.channel, f"claim {lead.id}"))
             script.append((team.reps[0], team.channel, move.format(id=lead.id)))
     return script
+
+
+def _revisit_step(
+    server: LeadbotServer,
+    fake: FakeSlack,
+    playbook: Playbook,
+    lead_id: int,
+    render: Callable[[str], str],
+    say: Callable[[str], None],
+) -> None:
+    """Step 10: the clock jumps to the recycled lead's revisit date and the nurture job (which
+    `serve` runs every five minutes) brings it back to its team, linking its earlier thread."""
+    factory = session_factory(server.engine)
+    with session_scope(factory) as session:
+        lead = get_lead(session=session, lead_id=lead_id)
+    if lead is None or lead.revisit_at is None or lead.team is None or lead.card_ts is None:
+        return
+    channel, earlier = playbook.team(lead.team).channel, lead.card_ts
+    say(f"\n== 10. The clock jumps 3 months, to lead #{lead_id}'s revisit date: the nurture job")
+    say("   brings it back to sales (and hands marketing any lead nobody claimed as it cooled)")
+    told = len(fake.messages(playbook.marketing.channel)) if playbook.marketing else 0
+    done = run_nurture(session_factory=factory, playbook=playbook, now=lead.revisit_at)
+    say(f"    nurture: {done.words()}")
+    # Its messages are due at that date, months ahead of the worker's clock: sent at it here.
+    while deliver_outbox(session_factory=factory, client=server.bolt.client,
+                         now=lead.revisit_at).attempted:  # fmt: skip
+        pass
+    where = render(f"<#{channel}>")
+    *_, back = fake.replies(channel, earlier)
+    say(f"    {where}, the earlier card's thread ends:\n          ↳ {render(back.text)}")
+    fresh = fake.messages(channel)[-1]
+    say(f"    {where}, the fresh card:")
+    say(_indent("\n".join(shown(fresh.blocks, fresh.text, render, first_lines=3))))
+    for line in fake.replies(channel, fresh.ts):
+        say(f"          ↳ {render(line.text)}")
+    if playbook.marketing is not None:
+        say(f"    {render(f'<#{playbook.marketing.channel}>')}:")
+        for notice in fake.messages(playbook.marketing.channel)[told:]:
+            say(f"        {render(notice.text)}")
 
 
 def settle(server: LeadbotServer, timeout: float = 10) -> None:

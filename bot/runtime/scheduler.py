@@ -30,11 +30,13 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 
 from bot.playbook.model import Playbook
 from bot.runtime.settings import Settings
+from jobs.nurture import run_nurture
 from jobs.sla import run_sla
 from store.db import SessionFactory
 from store.jobstore import DatabaseJobStore
@@ -103,6 +105,24 @@ def sla(context: JobContext, now: datetime) -> int:
     return run_sla(session_factory=context.session_factory, playbook=context.playbook, now=now)
 
 
+def nurture(context: JobContext, now: datetime) -> int:
+    """One nurture run: revisits due, then rescores due; how many leads it moved."""
+    return _nurture(context, now, catch_up=False)
+
+
+def nurture_catch_up(context: JobContext, now: datetime) -> int:
+    """Once at start: the playbook's threshold (read at start) applied to every waiting lead."""
+    return _nurture(context, now, catch_up=True)
+
+
+def _nurture(context: JobContext, now: datetime, *, catch_up: bool) -> int:
+    done = run_nurture(session_factory=context.session_factory, playbook=context.playbook,
+                       now=now, catch_up_scores=catch_up)  # fmt: skip
+    if done.looked_at:
+        log.info("Nurture job: %s", done.words())
+    return done.revisited + done.to_marketing + done.to_sales
+
+
 def serve_jobs(*, settings: Settings, playbook: Playbook) -> list[JobSpec]:
     """The jobs `serve` runs, one line each."""
     return [
@@ -110,6 +130,12 @@ def serve_jobs(*, settings: Settings, playbook: Playbook) -> list[JobSpec]:
             "sla", IntervalTrigger(seconds=settings.sla_sweep_seconds, timezone=UTC), sla,
             first_run_now=True,
         ),
+        JobSpec(
+            "nurture", IntervalTrigger(seconds=settings.nurture_sweep_seconds, timezone=UTC),
+            nurture, first_run_now=True,
+        ),
+        # A one-off: its row is replaced by each start's (a new date), and runs once.
+        JobSpec("nurture-catch-up", DateTrigger(datetime.now(UTC), timezone=UTC), nurture_catch_up),
     ]  # fmt: skip
 
 

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     leadbot_intake_token: SecretStr | None = None
     outbox_poll_seconds: float = Field(default=2.0, gt=0)
     sla_sweep_seconds: float = Field(default=60.0, gt=0)
+    nurture_sweep_seconds: float = Field(default=300.0, gt=0)
     log_format: LogFormat = "text"
     log_level: LogLevel = "INFO"
 

@@ -118,6 +118,8 @@ def _score_line(lead: Lead, playbook: Playbook) -> str:
 
 
 def _status(lead: Lead, playbook: Playbook, now: datetime) -> list[Block]:
+    if lead.owner_id is None and lead.stage == Stage.NURTURE:
+        return _back_with_marketing(lead, playbook)
     if lead.owner_id is None:
         since = slack_date(lead.sales_ready_at or lead.created_at)
         step = playbook.next_step(Stage.SALES_READY) or "Claim the lead"
@@ -155,6 +157,28 @@ def _status(lead: Lead, playbook: Playbook, now: datetime) -> list[Block]:
             {"type": "actions", "block_id": str(BlockId.CARD_ACTIONS), "elements": actions}
         )
     return blocks
+
+
+def _back_with_marketing(lead: Lead, playbook: Playbook) -> list[Block]:
+    """An unclaimed lead whose interest decayed: marketing has it again, nobody can claim it."""
+    since = slack_date(lead.stage_entered_at)
+    line = (
+        f":leftwards_arrow_with_hook: Back with marketing (nurture) since {since}: its score "
+        f"{lead.score:g} is below the sales-ready threshold {playbook.scoring.threshold:g}"
+    )
+    blocks: list[Block] = [{"type": "context", "elements": [_mrkdwn(line)]}]
+    actions = move_actions(lead, playbook.moves_from(Stage.NURTURE))
+    if actions:
+        blocks.append(
+            {"type": "actions", "block_id": str(BlockId.CARD_ACTIONS), "elements": actions}
+        )
+    return blocks
+
+
+def with_note(card: Message, note: str) -> Message:
+    """The card with one line of context under its title (already escaped markup)."""
+    context = {"type": "context", "elements": [_mrkdwn(fit_markup(note))]}
+    return Message(text=card.text, blocks=[*card.blocks[:1], context, *card.blocks[1:]])
 
 
 def _stage_detail(lead: Lead) -> str:

@@ -128,18 +128,19 @@ def history_lines(events: Sequence[LeadEvent], playbook: Playbook) -> list[str]:
             at += len(run)
             continue
         following = events[at + 1] if at + 1 < len(events) else None
-        if not _claim_stage_change(event, following):
+        if not _told_by_next(event, following):
             lines.append(f"{slack_date(event.at)} — {_event_words(event, playbook)}")
         at += 1
     return lines
 
 
-def _claim_stage_change(event: LeadEvent, following: LeadEvent | None) -> bool:
+def _told_by_next(event: LeadEvent, following: LeadEvent | None) -> bool:
+    """A stage change the next event tells (a claim, a revisit): one line for both."""
     return (
         event.kind == EventKind.STAGE_CHANGED
         and not (event.data or {}).get("move")
         and following is not None
-        and following.kind == EventKind.CLAIMED
+        and following.kind in (EventKind.CLAIMED, EventKind.REVISITED)
         and following.actor == event.actor
     )
 
@@ -234,8 +235,19 @@ def _merged(event: LeadEvent, playbook: Playbook) -> str:
 
 
 def _scored(event: LeadEvent, playbook: Playbook) -> str:
-    score = (event.data or {}).get("score")
-    return f"Scored {score:g}" if isinstance(score, int | float) else "Rescored"
+    data: dict[str, Any] = event.data or {}
+    score, previous = data.get("score"), data.get("previous")
+    if not isinstance(score, int | float):
+        return "Rescored"
+    was = f" (was {previous:g}, as interest decays)" if isinstance(previous, int | float) else ""
+    return f"Scored {score:g}{was}"
+
+
+def _revisited(event: LeadEvent, playbook: Playbook) -> str:
+    team_key = str((event.data or {}).get("team") or "")
+    team = playbook.teams.get(team_key)
+    name = f" to {fit(team.name, 80)}" if team else ""
+    return f"Back to sales{name}: its revisit date came"
 
 
 def _stage_change(event: LeadEvent, playbook: Playbook) -> str:
@@ -281,6 +293,7 @@ _DESCRIBED: dict[str, Callable[[LeadEvent, Playbook], str]] = {
     EventKind.CAPTURED: _captured,
     EventKind.MERGED: _merged,
     EventKind.SCORED: _scored,
+    EventKind.REVISITED: _revisited,
     EventKind.ROUTED: _routed,
     EventKind.STAGE_CHANGED: _stage_change,
     EventKind.NUDGED: _escalated,

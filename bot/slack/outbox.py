@@ -7,11 +7,14 @@ claimed lead without its card update, or a card posted for a change that was rol
 from __future__ import annotations
 
 import base64
+import re
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
-from bot.slack.text import Message
+from bot.slack.text import Message, escape
 from store import outbox as store
 
 # Defined in the store, whose queries single out kinds and which never imports bot/; re-exported.
@@ -24,15 +27,77 @@ MAX_FILE_BYTES = 1_000_000
 MAX_ALT_TEXT = 1000
 
 
+@dataclass(frozen=True)
+class MessageRef:
+    """A message Slack has: its conversation and ts (a lead's earlier card, say)."""
+
+    channel: str
+    ts: str
+
+
+# A link to a message is only known to Slack (a permalink carries the workspace's domain), so a
+# queued message holds `<leadbot:permalink|label>` and, under LINKED, the message it points to;
+# the outbox asks chat.getPermalink when it sends, and writes `<url|label>` (or `label` alone
+# when Slack has no link for it any more). User text is escaped (no `<`), so only leadbot's own
+# builders can write the marker.
+PERMALINK = "leadbot:permalink"
+LINKED = "permalink_of"
+THREAD = "thread_ts"  # a plain post that is a reply in some message's thread
+_MARKER = re.compile(r"<leadbot:permalink\|([^<>]*)>")
+
+
+def permalink(label: str) -> str:
+    """Where a queued message links the message it was queued with (see `queue_card`)."""
+    return f"<{PERMALINK}|{label}>"
+
+
+def linked_message(payload: dict[str, Any]) -> MessageRef | None:
+    """The message a queued payload links to, if any."""
+    ref = payload.get(LINKED)
+    if not isinstance(ref, dict) or not ref.get("channel") or not ref.get("ts"):
+        return None
+    return MessageRef(channel=str(ref["channel"]), ts=str(ref["ts"]))
+
+
+def with_permalink(value: Any, url: str | None) -> Any:
+    """`value` (text or blocks) with each marker made a link to `url`, or its label alone."""
+    if isinstance(value, str):
+        # A thread reply's permalink carries `&cid=`: `&` is a control character in mrkdwn.
+        return _MARKER.sub(lambda m: f"<{escape(url)}|{m[1]}>" if url else m[1], value)
+    if isinstance(value, list):
+        return [with_permalink(item, url) for item in value]
+    if isinstance(value, dict):
+        return {key: with_permalink(item, url) for key, item in value.items()}
+    return value
+
+
+def _payload(
+    message: Message, *, link: MessageRef | None = None, thread_ts: str | None = None
+) -> dict[str, Any]:
+    payload = message.as_payload()
+    if link is not None:
+        payload[LINKED] = {"channel": link.channel, "ts": link.ts}
+    if thread_ts is not None:
+        payload[THREAD] = thread_ts
+    return payload
+
+
 def queue_card(
-    *, session: Session, lead_id: int, channel: str, message: Message, now: datetime
+    *,
+    session: Session,
+    lead_id: int,
+    channel: str,
+    message: Message,
+    now: datetime,
+    link: MessageRef | None = None,
 ) -> int:
-    """Queue the lead's card for `channel` (returns the outbox id); its ts is kept once posted."""
+    """Queue the lead's card for `channel` (returns the outbox id); its ts is kept once posted.
+    With `link`, the card's `permalink(...)` markers link to that message."""
     return store.add_outbox_message(
         session=session,
         kind=OutboxKind.POST_CARD,
         channel=channel,
-        payload=message.as_payload(),
+        payload=_payload(message, link=link),
         lead_id=lead_id,
         now=now,
     )
@@ -56,25 +121,42 @@ def queue_card_update(*, session: Session, lead_id: int, message: Message, now: 
     )
 
 
-def queue_message(*, session: Session, channel: str, message: Message, now: datetime) -> int:
-    """Queue a plain post to a channel or a user ID (a DM); returns the outbox id."""
+def queue_message(
+    *,
+    session: Session,
+    channel: str,
+    message: Message,
+    now: datetime,
+    thread_ts: str | None = None,
+) -> int:
+    """Queue a plain post to a channel or a user ID (a DM), or with `thread_ts` a reply in that
+    message's thread (a lead's earlier card, which the lead no longer points to); returns the
+    outbox id. It waits for no lead's other sends, and none waits for it."""
     return store.add_outbox_message(
         session=session,
         kind=OutboxKind.POST_MESSAGE,
         channel=channel,
-        payload=message.as_payload(),
+        payload=_payload(message, thread_ts=thread_ts),
         lead_id=None,
         now=now,
     )
 
 
-def queue_thread_line(*, session: Session, lead_id: int, message: Message, now: datetime) -> int:
-    """Queue a line in the thread of the lead's card; sent after the card (and its updates)."""
+def queue_thread_line(
+    *,
+    session: Session,
+    lead_id: int,
+    message: Message,
+    now: datetime,
+    link: MessageRef | None = None,
+) -> int:
+    """Queue a line in the thread of the lead's card; sent after the card (and its updates).
+    With `link`, the line's `permalink(...)` markers link to that message."""
     return store.add_outbox_message(
         session=session,
         kind=OutboxKind.THREAD_REPLY,
         channel="",  # the card's channel and ts are looked up on the lead when it is sent
-        payload=message.as_payload(),
+        payload=_payload(message, link=link),
         lead_id=lead_id,
         now=now,
     )

@@ -32,6 +32,7 @@ BOT_USER_ID = "U0LEADBOT1"
 BOT_ID = "B0LEADBOT1"
 USER_TZ = "Europe/Berlin"
 FIRST_TS_MICROS = 1_700_000_000_000_000  # ts "1700000000.000100" is the first one handed out
+WORKSPACE_URL = "https://leadbot-fake.slack.com/"  # what auth.test answers; permalinks start so
 
 
 # Fields Slack accepts as JSON text inside a form-encoded request.
@@ -79,6 +80,7 @@ class FakeSlack:
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
             "chat.update": self._update,
+            "chat.getPermalink": self._get_permalink,
             "chat.postEphemeral": self._post_ephemeral,
             "views.open": self._view_method("views.open"),
             "views.update": self._view_method("views.update"),
@@ -357,7 +359,7 @@ class FakeSlack:
     def _auth_test(self, args: Args) -> dict[str, Any]:
         return {
             "ok": True,
-            "url": "https://leadbot-fake.slack.com/",
+            "url": WORKSPACE_URL,
             "team": "Fake Team",
             "user": "leadbot",
             "team_id": TEAM_ID,
@@ -395,6 +397,20 @@ class FakeSlack:
             message.blocks = list(args["blocks"] or [])
         message.edits += 1
         return {"ok": True, "channel": channel, "ts": message.ts, "text": message.text}
+
+    def _get_permalink(self, args: Args) -> dict[str, Any]:
+        # As Slack: /archives/<channel>/p<ts without its dot>, plus the thread for a reply.
+        channel = _conversation(str(args.get("channel") or ""))
+        if channel not in self._channels:
+            return error("channel_not_found")
+        found = [m for m in self._channels[channel] if m.ts == args.get("message_ts")]
+        if not found:
+            return error("message_not_found")
+        message = found[0]
+        link = f"{WORKSPACE_URL}archives/{channel}/p{message.ts.replace('.', '')}"
+        if message.thread_ts is not None:
+            link += f"?thread_ts={message.thread_ts}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": link}
 
     def _post_ephemeral(self, args: Args) -> dict[str, Any]:
         if not args.get("channel") or not args.get("user"):

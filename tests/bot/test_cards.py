@@ -10,7 +10,7 @@ import pytest
 
 from bot.playbook.model import Playbook
 from bot.rules.scoring import Reason, Score
-from bot.slack.cards import lead_card
+from bot.slack.cards import lead_card, with_note
 from bot.slack.ids import ActionId, LeadRef
 from store.models import Lead
 
@@ -194,3 +194,21 @@ def test_a_connect_changes_the_next_step(playbook: Playbook) -> None:
     assert "Contact attempts: 2 · connected" in after
     assert "*Next step:* Qualify: book the discovery call, or recycle / disqualify" in after
     assert playbook.next_step("working") not in after
+
+
+def test_an_unclaimed_lead_back_with_marketing_cannot_be_claimed(playbook: Playbook) -> None:
+    card = lead_card(a_lead(stage="nurture", score=59.9), playbook=playbook, now=NOW)
+    assert all(b["action_id"] != ActionId.CLAIM for b in buttons(card.blocks))
+    said = "\n".join(texts(card.blocks))
+    assert "Back with marketing (nurture) since <!date^" in said
+    assert "its score 59.9 is below the sales-ready threshold 60" in said
+    log_attempt, more = buttons(card.blocks)  # nurture's moves: touch, and note in the menu
+    assert (log_attempt["text"]["text"], more["type"]) == ("Log attempt", "overflow")
+
+
+def test_a_note_goes_under_the_cards_title(playbook: Playbook) -> None:
+    card = with_note(lead_card(a_lead(), playbook=playbook, now=NOW), "Back from nurture")
+    assert card.blocks[0]["type"] == "header"
+    assert card.blocks[1] == {
+        "type": "context", "elements": [{"type": "mrkdwn", "text": "Back from nurture"}]
+    }  # fmt: skip

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from typer.testing import CliRunner
 
+from bot.core.stages import Stage
 from bot.playbook.loading import load_playbook
 from bot.runtime.cli import cli
 from bot.runtime.server import build_server, serving_in_thread
 from bot.runtime.settings import load_settings
 from bot.testkit.fakeslack import FakeSlack
+from store.db import make_engine, session_factory, session_scope
 from store.migrate import upgrade
 from tests.conftest import REPO
+from tests.factories import make_lead
 
 runner = CliRunner()
 
@@ -198,7 +202,8 @@ def test_jobs_run_sla_reminds_at_the_time_given(env: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["jobs", "run", "digest"], "There is no job 'digest'; the jobs are: sla."),
+        (["jobs", "run", "digest"], "There is no job 'digest'; the jobs are: sla, nurture."),
+        (["jobs", "run", "sla", "--catch-up"], "--catch-up is for the nurture job"),
         (["jobs", "run", "sla", "--now", "monday"], "--now 'monday' is not a time"),
         (["jobs", "run", "sla", "--now", "2030-01-07T12:00"], "has no time zone"),
     ],
@@ -209,3 +214,33 @@ def test_jobs_run_refuses_what_it_cannot_run_in_one_sentence(
     result = runner.invoke(cli, args)
     assert result.exit_code == 2
     assert said in result.output
+
+
+def test_check_config_names_an_unknown_on_decay(env: Path) -> None:
+    text = (REPO / "playbook.example.yml").read_text()
+    path = env / "broken.yml"
+    path.write_text(text.replace("on_decay: nurture", "on_decay: drop"))
+    result = runner.invoke(cli, ["check-config", str(path)])
+    assert result.exit_code == 2
+    assert "(scoring.on_decay): Input should be 'nurture' or 'keep'" in result.output
+
+
+def test_jobs_run_nurture_brings_back_a_lead_whose_revisit_date_has_come(env: Path) -> None:
+    assert runner.invoke(cli, ["db", "upgrade"]).exit_code == 0
+    engine = make_engine(load_settings().database_url)
+    with session_scope(session_factory(engine)) as session:
+        make_lead(session, stage=Stage.NURTURE, owner_id="U0REPEMEA1", reason="not now",
+                  revisit_at=datetime(2030, 3, 1, 8, 0, tzinfo=UTC))  # fmt: skip
+    engine.dispose()
+    early = runner.invoke(cli, ["jobs", "run", "nurture", "--now", "2030-02-28T08:00Z"])
+    assert early.output.startswith("nurture: 0 back from their revisit date, 0 rescored")
+    result = runner.invoke(cli, ["jobs", "run", "nurture", "--now", "2030-03-01T08:00Z"])
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "nurture: 1 back from their revisit date, 0 rescored (0 back to marketing, 0 to sales); "
+        "messages go out with `leadbot serve`.\n"
+    )
+    again = runner.invoke(cli, ["jobs", "run", "nurture", "--now", "2030-03-01T08:00Z"])
+    assert again.output.startswith("nurture: 0 back from their revisit date")
+    caught_up = runner.invoke(cli, ["jobs", "run", "nurture", "--catch-up"])
+    assert caught_up.exit_code == 0 and "1 rescored" in caught_up.output  # the unclaimed one

@@ -59,8 +59,24 @@ def test_demo_shows_reps_working_their_leads_and_the_threads(demo_output: str) -
     assert re.search(r"recycled it: budget frozen; revisit \w{3} \d{1,2}, 20\d\d", marketing)
 
 
+def test_demo_brings_the_recycled_lead_back_on_its_revisit_date(demo_output: str) -> None:
+    step = demo_output.split("== 10.")[1]
+    assert "nurture: 1 back from their revisit date" in step
+    assert "↳ Back to sales on " in step and "A fresh card is in #americas-sales." in step
+    fresh = step.split("the fresh card:")[1]
+    assert (
+        ":recycle: Back from nurture: its revisit date came. Recycled by @americas-sales-rep-1"
+        in fresh
+    )
+    assert "the earlier thread (https://leadbot-fake.slack.com/archives/C0AMER0001/p" in fresh
+    assert "*Lead #4* (Ana Lima) is back with sales" in step
+    # Tom's demo request cooled too, but step 8 gave him to a rep: decay never takes a lead
+    # from a rep.
+    assert "(Tom Hughes) is back with marketing" not in step
+
+
 def test_demo_is_short(demo_output: str) -> None:
-    assert len(demo_output.splitlines()) <= 180
+    assert len(demo_output.splitlines()) <= 200
 
 
 def test_the_next_steps_the_demo_suggests_work_in_an_empty_folder(

@@ -259,3 +259,22 @@ def test_transcript_names_people_and_channels_and_reads_dates(
 
 def test_wait_for_calls_times_out_when_nothing_comes(fake: FakeSlack) -> None:
     assert not fake.wait_for_calls("chat.postMessage", 1, timeout=0.01)
+
+
+def test_a_permalink_is_the_workspace_url_the_channel_and_the_ts(client: WebClient) -> None:
+    ts = client.chat_postMessage(channel="C1", text="card")["ts"]
+    reply = client.chat_postMessage(channel="C1", text="line", thread_ts=ts)["ts"]
+    answer = client.chat_getPermalink(channel="C1", message_ts=ts)
+    base = "https://leadbot-fake.slack.com/archives/C1/p"
+    assert (answer["channel"], answer["permalink"]) == ("C1", base + ts.replace(".", ""))
+    in_thread = client.chat_getPermalink(channel="C1", message_ts=reply)["permalink"]
+    assert in_thread == f"{base}{reply.replace('.', '')}?thread_ts={ts}&cid=C1"
+
+
+def test_a_permalink_of_what_is_not_there_is_refused(client: WebClient) -> None:
+    client.chat_postMessage(channel="C1", text="card")
+    missing = slack_error(lambda: client.chat_getPermalink(channel="C1", message_ts="1.2"))
+    nowhere = slack_error(lambda: client.chat_getPermalink(channel="C9", message_ts="1.2"))
+    assert (missing.response["error"], nowhere.response["error"]) == (
+        "message_not_found", "channel_not_found"
+    )  # fmt: skip

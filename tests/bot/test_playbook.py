@@ -406,3 +406,20 @@ def test_admins_after_without_anybody_to_tell_is_refused() -> None:
     [(line, message)] = problems(text)
     assert line == line_of(text, "admins_after: 1d")
     assert message == "nobody to tell: list admins (here or at the top)"
+
+
+# -- scoring.on_decay ---------------------------------------------------------------------------
+
+
+def test_on_decay_defaults_to_nurture_and_takes_keep() -> None:
+    left_out = "\n".join(line for line in EXAMPLE.splitlines() if "on_decay:" not in line)
+    assert parse_playbook(left_out, "test.yml").scoring.on_decay == "nurture"
+    text = EXAMPLE.replace("on_decay: nurture", "on_decay: keep")
+    assert parse_playbook(text, "test.yml").scoring.on_decay == "keep"
+
+
+def test_an_unknown_on_decay_is_refused_with_its_line() -> None:
+    text = EXAMPLE.replace("on_decay: nurture", "on_decay: drop")
+    [(line, message)] = problems(text)
+    assert line == line_of(text, "on_decay: drop")
+    assert message == "Input should be 'nurture' or 'keep'"

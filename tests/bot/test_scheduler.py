@@ -19,6 +19,7 @@ from freezegun import freeze_time
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+from bot.core.stages import Stage
 from bot.playbook.model import Playbook
 from bot.pursuit.due import schedule_due
 from bot.runtime.scheduler import (
@@ -26,6 +27,7 @@ from bot.runtime.scheduler import (
     JobContext,
     JobSpec,
     Scheduler,
+    nurture,
     run_job,
     serve_jobs,
     sla,
@@ -239,17 +241,22 @@ def test_a_changed_schedule_replaces_the_stored_one(db: Engine, context: JobCont
     assert rows(db)["tick"][0] == SUNDAY + timedelta(minutes=3)
 
 
-def test_serve_sweeps_every_minute_and_a_new_sweep_runs_at_once(
+def test_serve_sweeps_every_minute_nurtures_every_five_and_both_run_at_once(
     db: Engine, context: JobContext
 ) -> None:
-    jobs = serve_jobs(settings=Settings(sla_sweep_seconds=60), playbook=context.playbook)
+    settings = Settings(sla_sweep_seconds=60, nurture_sweep_seconds=300)
+    jobs = serve_jobs(settings=settings, playbook=context.playbook)
     with freeze_time(SUNDAY):
         first = scheduler(db, context, *jobs)
         first.start(paused=True)
-        [job] = first.stored_jobs()
+        stored = {job.id: job for job in first.stored_jobs()}
         first.shutdown()
-    assert (job.id, job.trigger.interval) == ("sla", timedelta(seconds=60))
-    assert job.next_run_time == SUNDAY  # work may be waiting: not a minute later
+    assert stored["sla"].trigger.interval == timedelta(seconds=60)
+    assert stored["nurture"].trigger.interval == timedelta(seconds=300)
+    for name in ("sla", "nurture"):  # work may be waiting: not a minute later
+        assert stored[name].next_run_time == SUNDAY
+    catch_up = stored["nurture-catch-up"]  # once, when serve starts
+    assert catch_up.kwargs == {"name": "nurture-catch-up"} and catch_up.next_run_time is not None
 
 
 def test_a_failing_job_is_logged_and_does_not_stop_the_scheduler(
@@ -308,6 +315,16 @@ def test_the_sla_job_sweeps_at_the_time_it_is_given(
     assert sla(context, MONDAY + timedelta(hours=2)) == 1
 
 
+def test_the_nurture_job_brings_back_a_lead_whose_revisit_date_came(
+    db: Engine, session: Session, context: JobContext
+) -> None:
+    make_lead(session, at=MONDAY - timedelta(days=90), stage=Stage.NURTURE,
+              revisit_at=MONDAY + timedelta(hours=1))  # fmt: skip
+    session.commit()
+    assert nurture(context, MONDAY) == 0
+    assert nurture(context, MONDAY + timedelta(hours=1)) == 1
+
+
 def test_a_database_that_stops_answering_does_not_end_the_schedulers_thread(
     sqlite_engine: Engine, playbook: Playbook, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -342,6 +359,6 @@ def test_serve_keeps_its_jobs_in_the_file_of_database_url(
     server.engine.dispose()
     engine = make_engine(url)
     try:
-        assert list(rows(engine)) == ["sla"]
+        assert sorted(rows(engine)) == ["nurture", "nurture-catch-up", "sla"]
     finally:
         engine.dispose()

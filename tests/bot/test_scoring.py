@@ -21,6 +21,7 @@ from bot.rules.scoring import (
     fit_score,
     is_sales_ready,
     score_lead,
+    threshold_crossing,
 )
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -313,3 +314,61 @@ def test_unknown_event_type_is_refused_naming_the_known_ones_sorted(scoring: Sco
 @pytest.mark.parametrize(("total", "ready"), [(59.9, False), (60, True), (75, True)])
 def test_sales_ready_at_or_above_the_threshold(scoring: Scoring, total: float, ready: bool) -> None:
     assert is_sales_ready(Score(total, total, 0), scoring) is ready
+
+
+# --- threshold_crossing: when decay takes the score across the threshold ---------------------
+
+
+def crossing(scoring: Scoring, touches: list[Touch], **answers: object) -> datetime | None:
+    return threshold_crossing(
+        answers=FitAnswers(**answers),  # type: ignore[arg-type]
+        touches=touches,
+        scoring=scoring,
+        now=NOW,
+    )
+
+
+def test_a_decaying_score_crosses_down_when_the_half_life_says(scoring: Scoring) -> None:
+    # Fit 40 (planned 10, influencer 10, this half 10, 300 people 10), a trial signup (+20) and a
+    # download (+5) two days ago. By hand, with half-life 14: the score, rounded to a tenth, is
+    # below 60 once the exact one is below 59.95, when 25·2^(-d/14) = 19.95 from the touches'
+    # day: d = 14·log2(25/19.95) = 4.55755 days after them, 2.55755 days from now.
+    two_days_ago = NOW - 2 * DAY
+    touches = [Touch("trial_signup", 20, two_days_ago), Touch("content_download", 5, two_days_ago)]
+    answers = {"budget": "planned", "authority": "influencer", "timeframe": "this half",
+               "company_size": 300}  # fmt: skip
+    at = crossing(scoring, touches, **answers)
+    assert at is not None
+    assert abs(at - (two_days_ago + timedelta(days=4.55755))) < timedelta(seconds=1)
+
+    def score(when: datetime) -> float:
+        return score_lead(answers=FitAnswers(**answers), touches=touches, scoring=scoring,  # type: ignore[arg-type]
+                          now=when).total  # fmt: skip
+
+    assert score(at - timedelta(microseconds=1)) == 60 and score(at) == 59.9
+
+
+def test_a_score_that_fit_alone_keeps_up_never_crosses(scoring: Scoring) -> None:
+    fit_70 = {"budget": "approved", "authority": "decision maker", "timeframe": "this quarter",
+              "compelling_event": "yes"}  # fmt: skip
+    assert crossing(scoring, [Touch("demo_request", 30, NOW)], **fit_70) is None
+
+
+def test_without_touches_nothing_decays(scoring: Scoring) -> None:
+    assert crossing(scoring, [], budget="approved") is None
+
+
+def test_a_score_below_the_threshold_with_positive_points_never_climbs(scoring: Scoring) -> None:
+    assert crossing(scoring, [Touch("demo_request", 30, NOW)]) is None  # 30, falling
+
+
+def test_negative_points_decaying_make_the_score_climb_across(small: Scoring) -> None:
+    # Threshold 50, half-life 10. Fit 45 (budget 20, funding round 25) and a -20 touch: 25,
+    # climbing back towards 45, never to 49.95 (50, rounded). Fit 60 (1,000+ people: 15): it
+    # reaches 49.95 when 60 - 20·2^(-d/10) = 49.95, d = 10·log2(20/10.05) = 9.9280 days.
+    scoring = small.model_copy(update={"engagement": {"unsubscribed": -20.0}})
+    touch = [Touch("unsubscribed", -20, NOW)]
+    assert crossing(scoring, touch, budget="approved", compelling_event="funding round") is None
+    at = crossing(scoring, touch, budget="approved", compelling_event="funding round",
+                  company_size=5000)  # fmt: skip
+    assert at is not None and abs(at - (NOW + timedelta(days=9.9280))) < timedelta(minutes=1)

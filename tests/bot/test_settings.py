@@ -127,3 +127,16 @@ def test_a_blank_or_short_signing_secret_is_refused(secret: str) -> None:
 def test_a_blank_or_short_intake_token_is_refused(token: str, says: str) -> None:
     with pytest.raises(SettingsError, match=f"LEADBOT_INTAKE_TOKEN {says}"):
         Settings(leadbot_intake_token=token).require_intake_token()
+
+
+def test_the_nurture_job_runs_every_five_minutes_unless_told(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("NURTURE_SWEEP_SECONDS", raising=False)
+    assert load_settings().nurture_sweep_seconds == 300
+    monkeypatch.setenv("NURTURE_SWEEP_SECONDS", "900")
+    assert load_settings().nurture_sweep_seconds == 900
+    monkeypatch.setenv("NURTURE_SWEEP_SECONDS", "0")
+    with pytest.raises(SettingsError) as caught:
+        load_settings()
+    assert caught.value.user_message.startswith("NURTURE_SWEEP_SECONDS ")

@@ -117,3 +117,19 @@ def test_intake_routing_and_engagement_read_in_plain_words(playbook: Playbook) -
 
 def _seen(at: datetime) -> str:
     return as_seen(slack_date(at), now=NOW)
+
+
+def test_the_nurture_jobs_moves_read_in_plain_words(playbook: Playbook) -> None:
+    assert lines(
+        playbook,
+        event(EventKind.SCORED, actor="leadbot", data={"score": 59.9, "previous": 65.0}),
+        event(EventKind.STAGE_CHANGED, actor="leadbot", from_stage="sales_ready",
+              to_stage="nurture", reason="score 59.9 fell below the threshold 60"),
+        event(EventKind.STAGE_CHANGED, actor="leadbot", from_stage="nurture",
+              to_stage="sales_ready", reason="revisit date reached"),
+        event(EventKind.REVISITED, actor="leadbot", data={"team": "emea"}),
+    ) == [
+        "Scored 59.9 (was 65, as interest decays)",
+        "Nurtured by marketing: score 59.9 fell below the threshold 60",
+        "Back to sales to EMEA Sales: its revisit date came",
+    ]  # fmt: skip
