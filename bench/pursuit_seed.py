@@ -8,8 +8,9 @@ attempts, the moves since) and, once it reached sales, its sent card in the outb
 `targets` leads are fresh `working` leads of the measured rep: each qualify the benchmark makes
 needs one.
 
-Rows go in with executemany on store/'s own tables (SQLAlchemy Core, no SQL text): 100,000 leads
-through `POST /api/leads` would take minutes, this takes seconds.
+Rows go in in bulk on store/'s own tables (statements compiled from SQLAlchemy Core, no SQL text;
+sqlite3's executemany on SQLite, COPY on PostgreSQL): 100,000 leads through `POST /api/leads`
+would take minutes, this takes seconds.
 """
 
 from __future__ import annotations
