@@ -307,8 +307,9 @@ class Skipped(Exception):
 
 
 @contextmanager
-def postgres_database(server_url: str) -> Iterator[str]:
-    """Create `leadbot_bench_<pid>` on the server `server_url` names; drop it afterwards.
+def postgres_database(server_url: str, suffix: str = "") -> Iterator[str]:
+    """Create `leadbot_bench_<pid>` (+ `suffix`, for a second one at once) on the server
+    `server_url` names; drop it afterwards.
 
     The database in `server_url` is only used to connect for CREATE/DROP DATABASE.
     """
@@ -324,7 +325,7 @@ def postgres_database(server_url: str) -> Iterator[str]:
         "password": url.password, "dbname": url.database or "postgres", "connect_timeout": 3,
         "autocommit": True,
     }  # fmt: skip
-    name = f"leadbot_bench_{os.getpid()}"
+    name = f"leadbot_bench_{os.getpid()}{suffix}"
     try:
         with psycopg.connect(**connect) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
