@@ -130,15 +130,15 @@ class Measured:
 
     def problems(self) -> list[str]:
         """What did not go as planned: a selection short of a batch, or a sweep that did not
-        escalate exactly the due leads, once each (an event and at least one message each)."""
+        escalate exactly the due leads, once each (at least an event and a message each)."""
         due = len(self.seeded.due_ids)
         found = []
         if self.selected != min(due, BATCH):
             found.append(f"the selection returned {self.selected} leads, not {min(due, BATCH)}")
         for n, s in enumerate(self.swept, start=1):
-            if (s.escalated, s.changed, s.still_due, s.events) != (due, due, 0, due) or (
-                s.outbox < due
-            ):
+            # At least one event and one message a lead: a step may come to say more.
+            exact = (s.escalated, s.changed, s.still_due) == (due, due, 0)
+            if not exact or min(s.events, s.outbox) < due:
                 found.append(f"sweep {n}: {s}")
         return found
 
