@@ -122,6 +122,22 @@ def save_lead(*, session: Session, lead: Lead) -> None:
     session.execute(_SAVE_LEAD, {"lead_id": lead.id, **values})
 
 
+_SAVE_ESCALATION = (
+    update(LEAD)
+    .where(LEAD.c.id == bindparam("lead_id"))
+    .values(due_at=bindparam("new_due_at"), escalation=bindparam("new_escalation"))
+)
+
+
+def save_escalation(*, session: Session, lead: Lead) -> None:
+    """Store only the lead's next due time and escalation step: all the SLA sweep changes. A
+    whole-row write would rewrite the lead's entry in every index of `lead`, which on a big
+    SQLite file made the sweep's cost grow with the table (bench/sla_sweep.py)."""
+    assert lead.id is not None
+    values = {"lead_id": lead.id, "new_due_at": lead.due_at, "new_escalation": lead.escalation}
+    session.execute(_SAVE_ESCALATION, values)
+
+
 def add_event(
     *,
     session: Session,

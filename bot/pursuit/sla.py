@@ -37,7 +37,7 @@ from bot.slack.nudges import (
 )
 from bot.slack.outbox import queue_message, queue_thread_line
 from bot.slack.text import Message
-from store.leads import add_event, save_lead
+from store.leads import add_event, save_escalation
 from store.models import Lead
 from store.offers import add_offer, answer_pending_offer, availability_of
 from store.users import get_slack_user
@@ -133,7 +133,7 @@ def offer_to_next_rep(
     )
     lead.escalation = Step.OFFERING
     lead.due_at = answer_by
-    save_lead(session=session, lead=lead)
+    save_escalation(session=session, lead=lead)
     return chosen
 
 
@@ -162,7 +162,7 @@ def _tell(
     if people and all(m is not None for m in mornings):
         # 3 a.m. where they are: the step waits for their working hours; it is not dropped.
         lead.due_at = min(m for m in mornings if m is not None)
-        save_lead(session=session, lead=lead)
+        save_escalation(session=session, lead=lead)
         return "deferred"
     return _record(session, lead, playbook, now, step, to, people, message)
 
@@ -195,7 +195,7 @@ def _record(
         queue_thread_line(session=session, lead_id=lead.id or 0, message=line, now=now)
     lead.escalation = step
     lead.due_at = _next_due(step, playbook, now)
-    save_lead(session=session, lead=lead)
+    save_escalation(session=session, lead=lead)
     return to if recipients else ""
 
 
