@@ -1,1 +1,1 @@
-"""Funnel figures from the event history (SQL aggregates), the same for digest, report and export."""
+"""Funnel figures from the event history (SQL aggregates), alike in digest, report and export."""
