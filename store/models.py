@@ -49,6 +49,9 @@ class Lead(SQLModel, table=True):
         Index("ix_lead_stage_team", "stage", "team"),
         # In order of stage_entered_at within each owner and stage: see leads_owned_by.
         Index("ix_lead_owner_stage_entered", "owner_id", "stage", "stage_entered_at"),
+        # The leads longest in a stage, the company's or a team's (the funnel report's "stuck").
+        Index("ix_lead_stage_entered", "stage", "stage_entered_at"),
+        Index("ix_lead_team_stage_entered", "team", "stage", "stage_entered_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -117,12 +120,16 @@ class LeadEvent(SQLModel, table=True):
     """One change in a lead's life: the history behind the thread, reports and metrics."""
 
     __tablename__ = "lead_event"
-    __table_args__ = (Index("ix_lead_event_lead_at", "lead_id", "at"),)
+    __table_args__ = (
+        Index("ix_lead_event_lead_at", "lead_id", "at"),
+        # The funnel report reads the events of some kinds in one window (store/metrics.py).
+        Index("ix_lead_event_kind_at", "kind", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int = Field(foreign_key="lead.id", nullable=False)
     at: datetime = _aware(nullable=False, index=True)
-    kind: EventKind = Field(sa_column=Column(EnumText(EventKind, 30), nullable=False, index=True))
+    kind: EventKind = Field(sa_column=Column(EnumText(EventKind, 30), nullable=False))
     actor: str = Field(max_length=40)
     from_stage: Stage | None = Field(default=None, sa_column=Column(EnumText(Stage, 20)))
     to_stage: Stage | None = Field(default=None, sa_column=Column(EnumText(Stage, 20)))

@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 from store import models  # noqa: F401  (registers the tables)
 from store.migrate import alembic_config, current_revision, pending_migrations, upgrade
 
-HEAD = "0005"
+HEAD = "0006"
 
 
 @pytest.fixture
