@@ -40,6 +40,7 @@ from store.metrics import (
     events_before,
     followed_by,
     longest_in_stage,
+    prepare_report,
     time_since_spread,
     top_reasons,
 )
@@ -100,6 +101,7 @@ def compute_report(
 ) -> FunnelReport:
     """The figures of `team` (None: the whole company) over `window`, from the event history."""
     scope = Scope(start=window.start, end=window.end, team=team)
+    prepare_report(session=session)
     counts = count_leads(session=session, scope=scope, matches={**FUNNEL, "lost": LOST})
     followed = followed_by(
         session=session, scope=scope, first=BECAME_SALES_READY, then=CLAIMED_WITHIN_SLA
