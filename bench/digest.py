@@ -136,7 +136,7 @@ def measure(engine: Engine, playbook: Playbook, seeded: Seeded, label: str, repe
 
 @contextmanager
 def query_times(engine: Engine) -> Iterator[dict[str, float]]:
-    """Seconds spent in each statement, named by the store/metrics.py function that ran it."""
+    """Seconds spent in each statement, named by the store/ function that ran it."""
     times: dict[str, float] = defaultdict(float)
     started: list[float] = []
 
@@ -158,7 +158,9 @@ def query_times(engine: Engine) -> Iterator[dict[str, float]]:
 def _caller() -> str:
     frame = sys._getframe(2)
     while frame is not None:
-        if frame.f_code.co_filename.endswith(os.path.join("store", "metrics.py")):
+        if Path(frame.f_code.co_filename).name in ("metrics.py", "spreads.py") and (
+            Path(frame.f_code.co_filename).parent.name == "store"
+        ):
             name = frame.f_code.co_name
             return name if not name.startswith("_") else f"{name} ({frame.f_back.f_code.co_name})"
         frame = frame.f_back  # type: ignore[assignment]

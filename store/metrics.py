@@ -1,15 +1,12 @@
-"""The funnel report's queries: SQL aggregates over the event history (`lead_event`).
+"""The funnel report's counts: SQL aggregates over the event history (`lead_event`).
 
 Which events a figure counts is decided in bot/reporting/metrics.py and handed in as
-`EventMatch`es; this module turns them into SQL. Every query reads the events of one window
-(the `(kind, at)` index) and, per lead, a few more through `(lead_id, at)`; none reads every
-lead or event into Python, and none reads a lead's current stage (a past week's figures stay
-what they were after its leads move on) except `longest_in_stage`, a snapshot by definition.
-A team's figures join each event to its lead for the lead's `team`.
-
-Medians and percentiles are computed the same way on SQLite and PostgreSQL: rows numbered in
-order by a window function, the one or two rows around the percentile's position read, and the
-value interpolated between them as PostgreSQL's `percentile_cont` does.
+`EventMatch`es (store/eventscope.py); this module and store/spreads.py turn them into SQL.
+Every query reads the events of one window (the `(kind, at)` index) and, per lead concerned, a
+few more of its events (`(lead_id, kind, at)`); none reads every lead or event into Python, and
+none reads a lead's current stage (a past week's figures stay what they were after its leads
+move on) except `longest_in_stage`, a snapshot by definition. A team's figures join each event
+to its lead for the lead's `team`.
 """
 
 from __future__ import annotations
@@ -17,63 +14,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
 
-from sqlalchemy import (
-    ColumnElement,
-    Float,
-    FromClause,
-    Select,
-    and_,
-    case,
-    distinct,
-    false,
-    func,
-    literal,
-    or_,
-    select,
-    text,
-    union_all,
-)
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import and_, case, distinct, func, literal, or_, select, text, union_all
 from sqlmodel import Session
 
+from store.eventscope import EventMatch, Scope, any_of, event_matches, in_scope
 from store.leads import EVENT, LEAD
-
-Value = str | bool | None
-Q = TypeVar("Q", bound=Select)
-
-
-@dataclass(frozen=True)
-class EventMatch:
-    """Which events count: their kind, and optionally the stages they move from and to and
-    values in their `data` (None there: the key is absent or null)."""
-
-    kind: str
-    from_stages: frozenset[str] | None = None
-    to_stages: frozenset[str] | None = None
-    data: tuple[tuple[str, Value], ...] = ()
-    #: For one `data` key, any of these values (a contact attempt's connecting outcomes).
-    data_in: tuple[str, frozenset[str]] | None = None
-
-
-@dataclass(frozen=True)
-class Scope:
-    """The events of [start, end) (UTC) of one team's leads (None: every lead)."""
-
-    start: datetime
-    end: datetime
-    team: str | None = None
-
-
-@dataclass(frozen=True)
-class Spread:
-    """How many values, their median and their 90th percentile (None without values)."""
-
-    count: int
-    median: float | None
-    p90: float | None
 
 
 @dataclass(frozen=True)
@@ -101,60 +47,6 @@ class StageRow:
     card_ts: str | None
 
 
-class seconds_between(FunctionElement[float]):
-    """`later - earlier` in seconds, to the millisecond on both databases."""
-
-    type = Float()
-    inherit_cache = True
-
-
-@compiles(seconds_between, "postgresql")
-def _seconds_postgresql(element: seconds_between, compiler: Any, **kw: Any) -> str:
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(ROUND(EXTRACT(EPOCH FROM ({later} - {earlier})), 3) AS FLOAT)"
-
-
-@compiles(seconds_between, "sqlite")
-def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
-    # julianday() is a double: about 50 µs of resolution today, so rounding to the
-    # millisecond gives PostgreSQL's exact answer.
-    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"ROUND((julianday({later}) - julianday({earlier})) * 86400.0, 3)"
-
-
-def _matches(event: FromClause, match: EventMatch) -> ColumnElement[bool]:
-    """The SQL condition that an event of `event` (lead_event or an alias) is a `match`."""
-    c = event.c
-    conditions: list[ColumnElement[bool]] = [c.kind == match.kind]
-    if match.from_stages is not None:
-        conditions.append(c.from_stage.in_(sorted(match.from_stages)))
-    if match.to_stages is not None:
-        conditions.append(c.to_stage.in_(sorted(match.to_stages)))
-    for key, value in match.data:
-        if value is None:
-            conditions.append(c.data[key].as_string().is_(None))
-        elif isinstance(value, bool):
-            conditions.append(c.data[key].as_boolean() == value)
-        else:
-            conditions.append(c.data[key].as_string() == value)
-    if match.data_in is not None:
-        key, values = match.data_in
-        conditions.append(c.data[key].as_string().in_(sorted(values)))
-    return and_(*conditions)
-
-
-def _any_of(event: FromClause, matches: Sequence[EventMatch]) -> ColumnElement[bool]:
-    return or_(*(_matches(event, m) for m in matches)) if matches else false()
-
-
-def _in_scope(query: Q, scope: Scope, event: FromClause = EVENT) -> Q:
-    """The query limited to `event`s in the scope's window and of its team's leads."""
-    query = query.where(event.c.at >= scope.start, event.c.at < scope.end)
-    if scope.team is not None:
-        query = query.join(LEAD, LEAD.c.id == event.c.lead_id).where(LEAD.c.team == scope.team)
-    return query
-
-
 def prepare_report(*, session: Session) -> None:
     """Settings for the rest of the transaction, on PostgreSQL: no JIT compilation. The report's
     correlated lookups make the planner's cost estimates high, which sends a 70 ms query to
@@ -171,11 +63,11 @@ def count_leads(
     if not matches:
         return {}
     columns = [
-        func.count(distinct(case((_matches(EVENT, m), EVENT.c.lead_id)))).label(name)
+        func.count(distinct(case((event_matches(EVENT, m), EVENT.c.lead_id)))).label(name)
         for name, m in matches.items()
     ]
     kinds = sorted({m.kind for m in matches.values()})
-    query = _in_scope(select(*columns).select_from(EVENT).where(EVENT.c.kind.in_(kinds)), scope)
+    query = in_scope(select(*columns).select_from(EVENT).where(EVENT.c.kind.in_(kinds)), scope)
     row = session.connection().execute(query).one()
     return {name: int(row._mapping[name]) for name in matches}
 
@@ -183,8 +75,8 @@ def count_leads(
 def count_by_data(*, session: Session, scope: Scope, match: EventMatch, key: str) -> dict[str, int]:
     """How many `match` events in the scope carry each value of `data[key]` (none: skipped)."""
     value = EVENT.c.data[key].as_string()
-    query = _in_scope(
-        select(value, func.count()).select_from(EVENT).where(_matches(EVENT, match)), scope
+    query = in_scope(
+        select(value, func.count()).select_from(EVENT).where(event_matches(EVENT, match)), scope
     ).group_by(value)
     rows = session.connection().execute(query).all()
     return {str(v): int(n) for v, n in rows if v is not None}
@@ -201,82 +93,14 @@ def followed_by(*, session: Session, scope: Scope, first: EventMatch, then: Even
             after.c.lead_id == EVENT.c.lead_id,
             after.c.at >= EVENT.c.at,
             after.c.at < scope.end,
-            _matches(after, then),
+            event_matches(after, then),
         )
         .exists()
     )
-    query = _in_scope(
-        select(func.count(distinct(EVENT.c.lead_id))).select_from(EVENT), scope
-    ).where(_matches(EVENT, first), later)
+    query = in_scope(select(func.count(distinct(EVENT.c.lead_id))).select_from(EVENT), scope).where(
+        event_matches(EVENT, first), later
+    )
     return int(session.connection().execute(query).scalar_one())
-
-
-def data_spread(*, session: Session, scope: Scope, match: EventMatch, key: str) -> Spread:
-    """The spread of the number `data[key]` over the `match` events in the scope."""
-    value = EVENT.c.data[key].as_float()
-    values = _in_scope(
-        select(value.label("v")).select_from(EVENT).where(_matches(EVENT, match)), scope
-    )
-    return _spread(session, values.subquery())
-
-
-def time_since_spread(
-    *, session: Session, scope: Scope, match: EventMatch, since: EventMatch
-) -> Spread:
-    """The spread of the seconds from each `match` event in the scope back to the lead's
-    latest `since` event at or before it (none: the event is left out)."""
-    earlier = EVENT.alias("earlier")
-    follows = and_(
-        earlier.c.lead_id == EVENT.c.lead_id, earlier.c.at <= EVENT.c.at, _matches(earlier, since)
-    )
-    # A join and a max() rather than a scalar subquery: PostgreSQL would run the subquery
-    # twice per event (for the value and for the filter on it) and cost the plan high enough
-    # to compile it.
-    pairs = (
-        _in_scope(
-            select(EVENT.c.id, EVENT.c.at, func.max(earlier.c.at).label("since"))
-            .select_from(EVENT)
-            .join(earlier, follows)
-            .where(_matches(EVENT, match)),
-            scope,
-        )
-        .group_by(EVENT.c.id, EVENT.c.at)
-        .subquery()
-    )
-    values = select(seconds_between(pairs.c.at, pairs.c.since).label("v"))
-    return _spread(session, values.subquery())
-
-
-def _spread(session: Session, values: Any) -> Spread:
-    """Median and p90 of the subquery's column `v` (nulls left out), interpolated as
-    `percentile_cont`: position p·(n−1) among the values in order (0-based), between the
-    values at its floor and its ceiling. Only those rows are read back."""
-    known = select(values.c.v).where(values.c.v.is_not(None)).subquery()
-    numbered = select(
-        known.c.v,
-        (func.row_number().over(order_by=known.c.v) - 1).label("k"),
-        func.count().over().label("n"),
-    ).subquery()
-    k, n = numbered.c.k, numbered.c.n
-    # floor and ceiling of 0.5·(n−1) and 0.9·(n−1), in integer arithmetic on both databases.
-    wanted = [(n - 1) // 2, n // 2, (9 * (n - 1)) // 10, (9 * (n - 1) + 9) // 10]
-    query = select(numbered.c.v, k, n).where(or_(*(k == w for w in wanted)))
-    rows = session.connection().execute(query).all()
-    if not rows:
-        return Spread(count=0, median=None, p90=None)
-    count = int(rows[0].n)
-    at = {int(row.k): float(row.v) for row in rows}
-    return Spread(count=count, median=_between(at, (1, 2), count), p90=_between(at, (9, 10), count))
-
-
-def _between(at: dict[int, float], part: tuple[int, int], count: int) -> float:
-    """The value at position part·(count−1), interpolated; the position's fraction is exact
-    (integer arithmetic), so 0.9 · 3 is 2.7 and not 2.7000000000000006."""
-    numerator, denominator = part[0] * (count - 1), part[1]
-    low, rest = divmod(numerator, denominator)
-    if not rest:
-        return at[low]
-    return at[low] + (at[low + 1] - at[low]) * (rest / denominator)
 
 
 def attempts_before_outcome(
@@ -286,10 +110,10 @@ def attempts_before_outcome(
     since its last `end` (the connecting attempt counted), or an `end` (a recycle) without
     one (the attempts since the previous `end`). Episodes are cut by `end` events."""
     s = scope
-    is_attempt = _matches(EVENT, attempt)
-    is_connect = _matches(EVENT, connect)
-    is_end = _matches(EVENT, end)
-    candidates = _in_scope(
+    is_attempt = event_matches(EVENT, attempt)
+    is_connect = event_matches(EVENT, connect)
+    is_end = event_matches(EVENT, end)
+    candidates = in_scope(
         select(EVENT.c.lead_id).distinct().select_from(EVENT).where(or_(is_connect, is_end)), s
     ).subquery()
     # The ends before each event of a lead: which episode the event belongs to.
@@ -341,10 +165,10 @@ def events_before(
     first anchor in the window (at the same moment included) and after its anchor before
     that, if any. The mean over those leads."""
     first = (
-        _in_scope(
+        in_scope(
             select(EVENT.c.lead_id, func.min(EVENT.c.at).label("at"))
             .select_from(EVENT)
-            .where(_matches(EVENT, anchor)),
+            .where(event_matches(EVENT, anchor)),
             scope,
         )
         .group_by(EVENT.c.lead_id)
@@ -354,7 +178,7 @@ def events_before(
     previous = (
         select(func.max(earlier.c.at))
         .where(earlier.c.lead_id == first.c.lead_id, earlier.c.at < first.c.at)
-        .where(_matches(earlier, anchor))
+        .where(event_matches(earlier, anchor))
         .scalar_subquery()
     )
     anchors = select(first.c.lead_id, first.c.at, previous.label("previous")).subquery()
@@ -366,7 +190,7 @@ def events_before(
             touch.c.lead_id == anchors.c.lead_id,
             touch.c.at <= anchors.c.at,
             or_(anchors.c.previous.is_(None), touch.c.at > anchors.c.previous),
-            _matches(touch, counted),
+            event_matches(touch, counted),
         )
         .scalar_subquery()
     )
@@ -382,12 +206,12 @@ def top_reasons(
     alphabetically), at most `limit` of them; events without a reason are left out."""
     if not matches:
         return {}
-    which = case(*((_matches(EVENT, m), literal(name)) for name, m in matches.items()))
+    which = case(*((event_matches(EVENT, m), literal(name)) for name, m in matches.items()))
     counts = (
-        _in_scope(
+        in_scope(
             select(which.label("which"), EVENT.c.reason, func.count().label("n"))
             .select_from(EVENT)
-            .where(_any_of(EVENT, list(matches.values())), EVENT.c.reason != ""),
+            .where(any_of(EVENT, list(matches.values())), EVENT.c.reason != ""),
             scope,
         )
         .group_by(which, EVENT.c.reason)

@@ -29,21 +29,18 @@ from bot.reporting.report import (
 from bot.reporting.windows import previous as previous
 from bot.reporting.windows import weeks_in
 from bot.reporting.windows import window_for_week as window_for_week
+from store.eventscope import EventMatch, Scope
 from store.metrics import (
-    EventMatch,
-    Scope,
-    Spread,
     attempts_before_outcome,
     count_by_data,
     count_leads,
-    data_spread,
     events_before,
     followed_by,
     longest_in_stage,
     prepare_report,
-    time_since_spread,
     top_reasons,
 )
+from store.spreads import Spread, data_spread, time_since_spread
 
 _MOVE = EventKind.STAGE_CHANGED
 #: Stages a lead is qualified from: a move to opportunity from these is a qualification (a

@@ -12,15 +12,10 @@ from sqlmodel import Session
 
 from bot.core.events import EventKind
 from bot.core.stages import Stage
+from store.eventscope import EventMatch, Scope
 from store.leads import add_event
-from store.metrics import (
-    EventMatch,
-    Scope,
-    data_spread,
-    longest_in_stage,
-    time_since_spread,
-    top_reasons,
-)
+from store.metrics import longest_in_stage, top_reasons
+from store.spreads import data_spread, time_since_spread
 from tests.factories import make_lead
 
 START = datetime(2026, 11, 16, tzinfo=UTC)
