@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, FromClause, Select, and_, false, or_
+from sqlalchemy import ColumnElement, FromClause, Select, and_, false, or_, true
 
 from store.leads import EVENT, LEAD
 
@@ -42,8 +42,13 @@ class Scope:
 
 def event_matches(event: FromClause, match: EventMatch) -> ColumnElement[bool]:
     """The SQL condition that an event of `event` (lead_event or an alias) is a `match`."""
+    return and_(event.c.kind == match.kind, *_details(event, match))
+
+
+def _details(event: FromClause, match: EventMatch) -> list[ColumnElement[bool]]:
+    """The match's conditions beyond its kind."""
     c = event.c
-    conditions: list[ColumnElement[bool]] = [c.kind == match.kind]
+    conditions: list[ColumnElement[bool]] = []
     if match.from_stages is not None:
         conditions.append(c.from_stage.in_(sorted(match.from_stages)))
     if match.to_stages is not None:
@@ -58,11 +63,25 @@ def event_matches(event: FromClause, match: EventMatch) -> ColumnElement[bool]:
     if match.data_in is not None:
         key, values = match.data_in
         conditions.append(c.data[key].as_string().in_(sorted(values)))
-    return and_(*conditions)
+    return conditions
 
 
 def any_of(event: FromClause, matches: Sequence[EventMatch]) -> ColumnElement[bool]:
-    return or_(*(event_matches(event, m) for m in matches)) if matches else false()
+    """An event that is any of the matches, grouped by kind: `kind IN (…) AND (kind = k AND
+    (… OR …) OR …)`, so the database reads one index range per kind (three matches of one kind
+    as three OR-ed conditions made SQLite read the same range three times)."""
+    by_kind: dict[str, list[EventMatch]] = {}
+    for match in matches:
+        by_kind.setdefault(match.kind, []).append(match)
+    parts = []
+    for kind, same in by_kind.items():
+        details = [and_(*d) if d else true() for d in (_details(event, m) for m in same)]
+        parts.append(and_(event.c.kind == kind, or_(*details)))
+    if not parts:
+        return false()
+    # The kinds once more as an IN list: one index range per kind, for (kind, at) in a window
+    # and for (lead_id, kind, at) per lead, which an OR of conditions hides from the planner.
+    return and_(event.c.kind.in_(sorted(by_kind)), or_(*parts))
 
 
 def in_scope(query: Q, scope: Scope, event: FromClause = EVENT) -> Q:

@@ -113,8 +113,9 @@ def attempts_before_outcome(
     is_attempt = event_matches(EVENT, attempt)
     is_connect = event_matches(EVENT, connect)
     is_end = event_matches(EVENT, end)
+    outcomes = any_of(EVENT, [connect, end])
     candidates = in_scope(
-        select(EVENT.c.lead_id).distinct().select_from(EVENT).where(or_(is_connect, is_end)), s
+        select(EVENT.c.lead_id).distinct().select_from(EVENT).where(outcomes), s
     ).subquery()
     # The ends before each event of a lead: which episode the event belongs to.
     ends_before = func.sum(case((is_end, 1), else_=0)).over(
@@ -131,7 +132,7 @@ def attempts_before_outcome(
             func.coalesce(ends_before, 0).label("episode"),
         )
         .join(candidates, candidates.c.lead_id == EVENT.c.lead_id)
-        .where(EVENT.c.at < s.end, or_(is_attempt, is_end))
+        .where(EVENT.c.at < s.end, any_of(EVENT, [attempt, end]))
         .subquery()
     )
     episode = (flagged.c.lead_id, flagged.c.episode)
