@@ -250,12 +250,14 @@ def main(argv: list[str] | None = None) -> None:
         flush=True,
     )
     all_met = True
+    reports: list[FunnelReport | None] = []
     if not args.no_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             run = bench_database("SQLite", f"sqlite:///{tmp}/bench.db", playbook, args)
         text, met = summary(run)
         print(text, flush=True)
         all_met &= met
+        reports.append(run.report)
     if args.postgres_url.lower() != "none":
         try:
             with postgres_database(args.postgres_url) as url:
@@ -263,8 +265,12 @@ def main(argv: list[str] | None = None) -> None:
             text, met = summary(run)
             print(text, flush=True)
             all_met &= met
+            reports.append(run.report)
         except Skipped as skipped:
             print(f"## PostgreSQL\n\nskipped: {skipped}\n")
+    if len(reports) == 2:  # the same data (the same seed) on both: the same figures
+        same = reports[0] == reports[1]
+        print(f"The two databases' company reports are {'equal' if same else 'NOT equal'}.")
     print("Every target met." if all_met else "Some target was missed (see above).")
 
 
