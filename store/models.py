@@ -46,9 +46,15 @@ class Lead(SQLModel, table=True):
 
     __tablename__ = "lead"
     __table_args__ = (
-        Index("ix_lead_stage_team", "stage", "team"),
+        # A team's leads in a stage, longest there first (the funnel report's "stuck"; the
+        # unclaimed leads of a team); counts by stage read its prefix.
+        Index("ix_lead_stage_team_entered", "stage", "team", "stage_entered_at"),
         # In order of stage_entered_at within each owner and stage: see leads_owned_by.
         Index("ix_lead_owner_stage_entered", "owner_id", "stage", "stage_entered_at"),
+        # The company's leads longest in a stage (the funnel report's "stuck").
+        Index("ix_lead_stage_entered", "stage", "stage_entered_at"),
+        # A team's lead ids, read alone (index-only) to join a team's events to its leads.
+        Index("ix_lead_team_id", "team", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -117,12 +123,18 @@ class LeadEvent(SQLModel, table=True):
     """One change in a lead's life: the history behind the thread, reports and metrics."""
 
     __tablename__ = "lead_event"
-    __table_args__ = (Index("ix_lead_event_lead_at", "lead_id", "at"),)
+    __table_args__ = (
+        # A lead's events of one kind in time order: the funnel report's per-lead lookups
+        # (the claim after a hand-over, the touches before it…); the history reads its prefix.
+        Index("ix_lead_event_lead_kind_at", "lead_id", "kind", "at"),
+        # The funnel report reads the events of some kinds in one window (store/metrics.py).
+        Index("ix_lead_event_kind_at", "kind", "at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     lead_id: int = Field(foreign_key="lead.id", nullable=False)
-    at: datetime = _aware(nullable=False, index=True)
-    kind: EventKind = Field(sa_column=Column(EnumText(EventKind, 30), nullable=False, index=True))
+    at: datetime = _aware(nullable=False)
+    kind: EventKind = Field(sa_column=Column(EnumText(EventKind, 30), nullable=False))
     actor: str = Field(max_length=40)
     from_stage: Stage | None = Field(default=None, sa_column=Column(EnumText(Stage, 20)))
     to_stage: Stage | None = Field(default=None, sa_column=Column(EnumText(Stage, 20)))

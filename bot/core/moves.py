@@ -26,6 +26,11 @@ class Move(StrEnum):
     REOPEN = "reopen"
 
 
+#: The outcomes of a contact attempt that reached the person (a connect): the owner's next step
+#: changes, and the funnel report counts the attempts before the first of them.
+CONNECTED = frozenset({"connected", "replied", "meeting booked"})
+
+
 class ReasonList(StrEnum):
     """The playbook's `reasons:` lists a move picks from."""
 

@@ -15,7 +15,7 @@ from sqlmodel import Session
 
 from bot.core.errors import LeadNotFound, MoveIncomplete
 from bot.core.events import EventKind
-from bot.core.moves import MOVES, DateRole, Move, MoveSpec
+from bot.core.moves import CONNECTED, MOVES, DateRole, Move, MoveSpec
 from bot.core.stages import Stage
 from bot.playbook.model import Playbook
 from bot.pursuit.due import schedule_due
@@ -43,9 +43,6 @@ class Attempt:
 
     def words(self) -> str:
         return ": ".join(part for part in (self.channel, self.outcome) if part)
-
-
-CONNECTED = frozenset({"connected", "replied", "meeting booked"})
 
 
 @dataclass(frozen=True)

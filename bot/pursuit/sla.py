@@ -183,7 +183,11 @@ def _record(
     if to == "manager" and lead.owner_id is None:
         to = "assign"  # nobody took it: the manager is asked to give it to someone
     if recipients:
-        data: dict[str, object] = {"to": to, "recipient": recipients[0], "step": int(step)}
+        # The owner at the time (None: nobody had it), so a report counts the breach against
+        # the rep whose lead it was, even after the lead changed hands or the rep left.
+        data: dict[str, object] = {
+            "to": to, "recipient": recipients[0], "step": int(step), "owner": lead.owner_id,
+        }  # fmt: skip
         if len(recipients) > 1:
             data["recipients"] = recipients
         _event(session, lead, now, kind, data)

@@ -1,93 +1,100 @@
-"""The ranges `/lead report` reads, and the digest's week, in the reader's time zone."""
+"""Report windows: whole local weeks in the playbook's zone, across DST changes."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, date, datetime, timedelta
 
-import pytest
+from sqlmodel import Session
 
-from bot.playbook.model import Digest
-from bot.reporting.windows import (
-    UnreadableRange,
-    last_digest_moment,
-    parse_window,
-    previous,
-    week_before,
-)
+from bot.core.events import EventKind
+from bot.core.stages import Stage
+from bot.playbook.model import Playbook
+from bot.reporting.metrics import compute_report, previous, window_for_week
+from bot.reporting.report import Window
+from bot.reporting.windows import days_window, weeks_in
+from store.leads import add_event
+from tests.bot.metrics_history import berlin
+from tests.factories import make_lead
 
-BERLIN = ZoneInfo("Europe/Berlin")
-NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # Wednesday 11:00 in Berlin
-
-
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 
 
-@pytest.mark.parametrize(
-    ("text", "start", "end", "label"),
-    [
-        ("", utc(2026, 11, 15, 23), utc(2026, 11, 22, 23), "week of Mon 16 Nov 2026"),
-        ("last week", utc(2026, 11, 15, 23), utc(2026, 11, 22, 23), "week of Mon 16 Nov 2026"),
-        ("this week", utc(2026, 11, 22, 23), utc(2026, 11, 25, 23), "this week (from Mon 23 Nov 2026)"),  # noqa: E501
-        ("last month", utc(2026, 9, 30, 22), utc(2026, 10, 31, 23), "October 2026"),
-        ("this month", utc(2026, 10, 31, 23), utc(2026, 11, 30, 23), "November 2026"),
-        ("Q3", utc(2026, 6, 30, 22), utc(2026, 9, 30, 22), "Q3 2026"),
-        ("q4 2025", utc(2025, 9, 30, 22), utc(2025, 12, 31, 23), "Q4 2025"),
-        ("December", utc(2025, 11, 30, 23), utc(2025, 12, 31, 23), "December 2025"),
-        ("since Nov 1", utc(2026, 10, 31, 23), utc(2026, 11, 25, 23), "since Sun 1 Nov 2026"),
-        ("last 30 days", utc(2026, 10, 26, 23), utc(2026, 11, 25, 23), "the last 30 days"),
-        ("Oct 1 to Oct 15", utc(2026, 9, 30, 22), utc(2026, 10, 15, 22), "Thu 1 Oct 2026 to Thu 15 Oct 2026"),  # noqa: E501
-        ("2025", utc(2024, 12, 31, 23), utc(2025, 12, 31, 23), "2025"),
-        ("yesterday", utc(2026, 11, 23, 23), utc(2026, 11, 24, 23), "Tue 24 Nov 2026"),
-    ],
-)  # fmt: skip
-def test_ranges_are_whole_days_in_the_readers_zone(
-    text: str, start: datetime, end: datetime, label: str
+def test_the_week_is_the_last_full_monday_to_sunday_in_the_playbooks_zone(
+    playbook: Playbook,
 ) -> None:
-    window = parse_window(text, now=NOW, zone=BERLIN)
-    assert (window.start, window.end, window.label) == (start, end, label)
-    assert window.timezone == "Europe/Berlin"
+    # Monday 23 November, 00:30 in Berlin (Sunday 23:30 UTC): last week is over.
+    window = window_for_week(datetime(2026, 11, 22, 23, 30, tzinfo=UTC), playbook)
+    assert (window.start, window.end) == (berlin(11, 16, 0), berlin(11, 23, 0))
+    assert window.timezone == "Europe/Berlin" and window.label == "week of 16 Nov 2026"
 
 
-def test_the_week_with_the_clocks_going_back_is_168_plus_one_hours() -> None:
-    # Sunday 25 October 2026, 03:00 CEST -> 02:00 CET: that week lasts an hour longer.
-    window = week_before(utc(2026, 10, 27, 9), BERLIN)
-    assert window.start == utc(2026, 10, 18, 22) and window.end == utc(2026, 10, 25, 23)
-    assert (window.end - window.start).total_seconds() == (7 * 24 + 1) * 3600
+def test_on_sunday_evening_the_week_before_is_the_last_full_one(playbook: Playbook) -> None:
+    # Sunday 22 November, 23:30 in Berlin (22:30 UTC): this week is not over yet.
+    window = window_for_week(datetime(2026, 11, 22, 22, 30, tzinfo=UTC), playbook)
+    assert (window.start, window.end) == (berlin(11, 9, 0), berlin(11, 16, 0))
 
 
-def test_a_week_is_counted_where_its_reader_is() -> None:
-    tokyo = week_before(NOW, ZoneInfo("Asia/Tokyo"))
-    assert tokyo.start == utc(2026, 11, 15, 15)  # Monday 00:00 in Tokyo
-
-
-def test_week_over_week_is_the_same_length_just_before() -> None:
-    week = week_before(NOW, BERLIN)
-    before = previous(week, BERLIN)
-    assert before.end == week.start and before.start == utc(2026, 11, 8, 23)
-
-
-@pytest.mark.parametrize("text", ["whenever", "since next year", "q5", "last 0x days"])
-def test_an_unreadable_range_is_answered_with_examples(text: str) -> None:
-    with pytest.raises(UnreadableRange) as refused:
-        parse_window(text, now=NOW, zone=BERLIN)
-    assert (
-        "last month" in refused.value.user_message and "since Nov 1" in refused.value.user_message
-    )
-
-
-@pytest.mark.parametrize(
-    ("now", "due"),
-    [
-        (utc(2026, 11, 23, 6, 59), utc(2026, 11, 16, 7)),  # Monday 07:59 Berlin: last week's
-        (utc(2026, 11, 23, 7, 0), utc(2026, 11, 23, 7)),  # Monday 08:00 Berlin: this week's
-        (utc(2026, 11, 29, 22, 0), utc(2026, 11, 23, 7)),  # Sunday 23:00
-        (utc(2026, 10, 26, 8, 0), utc(2026, 10, 26, 7)),  # after the clocks went back: 08:00 CET
-    ],
-)
-def test_the_digest_is_due_at_its_weekday_and_hour_where_it_is_read(
-    now: datetime, due: datetime
+def test_the_week_of_the_october_change_is_169_hours_from_midnight_to_midnight(
+    playbook: Playbook,
 ) -> None:
-    digest = Digest(channel="C0MGRS0001", schedule="mon 08:00")
-    assert last_digest_moment(now, digest, BERLIN) == due
+    # Clocks go back on Sunday 25 October 2026, 03:00 CEST -> 02:00 CET.
+    window = window_for_week(datetime(2026, 10, 26, 10, 0, tzinfo=UTC), playbook)
+    assert window.start == datetime(2026, 10, 18, 22, 0, tzinfo=UTC)  # Mon 19 00:00 CEST
+    assert window.end == datetime(2026, 10, 25, 23, 0, tzinfo=UTC)  # Mon 26 00:00 CET
+    assert window.end - window.start == 169 * HOUR
+    assert weeks_in(window) == 1.0
+
+
+def test_the_week_of_the_march_change_is_167_hours(playbook: Playbook) -> None:
+    window = window_for_week(datetime(2026, 3, 30, 10, 0, tzinfo=UTC), playbook)
+    assert (window.start, window.end) == (berlin(3, 23, 0), berlin(3, 30, 0))
+    assert window.end - window.start == 167 * HOUR
+
+
+def test_the_week_before_a_dst_week_is_a_whole_week_of_its_own(playbook: Playbook) -> None:
+    dst_week = window_for_week(datetime(2026, 10, 26, 10, 0, tzinfo=UTC), playbook)
+    before = previous(dst_week)
+    assert (before.start, before.end) == (berlin(10, 12, 0), berlin(10, 19, 0))
+    assert before.end - before.start == 168 * HOUR
+    assert before.label == "week of 12 Oct 2026"
+    after = window_for_week(datetime(2026, 11, 2, 10, 0, tzinfo=UTC), playbook)
+    assert previous(after) == dst_week
+
+
+def test_previous_of_whole_days_is_the_same_number_of_days_before() -> None:
+    november = days_window(date(2026, 11, 1), date(2026, 12, 1), "Europe/Berlin")
+    assert november.label == "1 Nov – 30 Nov 2026"
+    october = previous(november)
+    assert (october.start, october.end) == (berlin(10, 2, 0), berlin(11, 1, 0))
+    assert october.label == "2 Oct – 31 Oct 2026"
+
+
+def test_previous_of_a_window_that_is_not_whole_days_is_the_same_duration_before() -> None:
+    since = Window(start=berlin(11, 20, 9), end=berlin(11, 23, 12), label="since Friday",
+                   timezone="Europe/Berlin")  # fmt: skip
+    before = previous(since)
+    assert (before.start, before.end) == (berlin(11, 17, 6), berlin(11, 20, 9))
+    assert before.label == "17 Nov 2026 06:00 – 20 Nov 2026 09:00"
+
+
+def test_an_event_at_2330_on_sunday_belongs_to_that_week_and_midnight_to_the_next(
+    session: Session, playbook: Playbook
+) -> None:
+    """In the week of the October change: Sunday 23:30 CET is 22:30 UTC, inside; Monday 00:00
+    CET is 23:00 UTC, the next week's; Monday 19 at 00:00 CEST (22:00 UTC on the 18th) is the
+    week's first instant, and a minute before it the week before's."""
+    window = window_for_week(datetime(2026, 10, 26, 10, 0, tzinfo=UTC), playbook)
+    moments = {
+        "sunday_2330": berlin(10, 25, 23, 30),
+        "next_monday": berlin(10, 26, 0, 0),
+        "first_instant": berlin(10, 19, 0, 0),
+        "minute_before": berlin(10, 18, 23, 59),
+    }
+    for source, at in moments.items():
+        lead = make_lead(session, stage=Stage.NEW, team=None, at=at)
+        assert lead.id is not None
+        add_event(session=session, lead_id=lead.id, at=at, kind=EventKind.CAPTURED,
+                  actor="api", data={"source": source})  # fmt: skip
+    r = compute_report(session=session, playbook=playbook, window=window, team=None, now=window.end)
+    assert r.leads_in_by_source == {"sunday_2330": 1, "first_instant": 1}
+    assert r.qualified_vs_plan.denominator == 25  # one week of plan, though 169 hours

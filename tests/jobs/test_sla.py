@@ -88,6 +88,29 @@ def test_an_overdue_lead_reminds_its_owner_once_then_tells_the_manager(
     assert [to for to, _ in messages(session)] == [REP, MANAGER, "U0ADMIN001"]
 
 
+def test_each_reminder_and_escalation_names_whose_lead_it_was(
+    engine: Engine, session: Session, playbook: Playbook
+) -> None:
+    """The funnel report counts escalations against the rep whose lead it was (data.owner),
+    and nobody's for a lead nobody had claimed."""
+    claimed_lead(session, playbook)
+    unclaimed = make_lead(session, at=MONDAY)
+    schedule_due(unclaimed, playbook, MONDAY)
+    save_lead(session=session, lead=unclaimed)
+    session.commit()
+    for moment in (at(25, 10), at(25, 14), at(26, 14)):
+        sweep(engine, playbook, moment)
+    session.expire_all()
+    kinds = (EventKind.NUDGED, EventKind.ESCALATED)
+    events = session.exec(select(LeadEvent).where(col(LeadEvent.kind).in_(kinds))).all()
+    owners = {(e.lead_id, e.data["to"]): e.data["owner"] for e in events}
+    session.commit()
+    assert {to: owner for (lead, to), owner in owners.items() if lead != unclaimed.id} == {
+        "owner": REP, "manager": REP, "admins": REP,
+    }  # fmt: skip
+    assert {owner for (lead, _), owner in owners.items() if lead == unclaimed.id} == {None}
+
+
 def test_the_owners_reminder_carries_the_cards_buttons(
     engine: Engine, session: Session, playbook: Playbook
 ) -> None:

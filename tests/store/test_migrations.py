@@ -18,7 +18,7 @@ from sqlmodel import SQLModel
 from store import models  # noqa: F401  (registers the tables)
 from store.migrate import alembic_config, current_revision, pending_migrations, upgrade
 
-HEAD = "0007"
+HEAD = "0008"
 
 
 @pytest.fixture
