@@ -5,7 +5,14 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.commands.lead import CommandCall, OpenNewLeadModal, run_lead_command, subcommand_of
+from bot.commands.lead import (
+    CommandCall,
+    ComputeReport,
+    OpenNewLeadModal,
+    run_lead_command,
+    subcommand_of,
+)
+from bot.commands.report import report_reply
 from bot.slack.ids import ModalOrigin
 from bot.slack.modals import new_lead_modal
 from bot.slack.people import user_zone
@@ -46,7 +53,23 @@ def lead_command(
             on_error=lambda error: tell_privately(respond, incident_text(error, context.logger)),
         )
         return
+    if isinstance(reply, ComputeReport):
+        working = reply.working()
+        ack(text=working.text, response_type="ephemeral")
+        after_ack(
+            context,
+            lambda: _answer_report(context, respond, reply),
+            on_error=lambda error: tell_privately(respond, incident_text(error, context.logger)),
+        )
+        return
     ack(text=reply.text, blocks=reply.blocks or None, response_type="ephemeral")
+
+
+def _answer_report(context: BoltContext, respond: Respond, reply: ComputeReport) -> None:
+    with reading(context) as session:
+        figures = report_reply(session=session, request=reply.request,
+                               playbook=context["playbook"], now=context["now"])  # fmt: skip
+    tell_privately(respond, figures.text, figures.blocks)
 
 
 def register(app: App) -> None:

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Table, select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -29,9 +28,9 @@ def take_digest_week(*, session: Session, week_start: datetime, now: datetime) -
         _insert(session)(DIGEST)
         .values(week_start=week_start, sent_at=now)
         .on_conflict_do_nothing(index_elements=["week_start"])
+        .returning(DIGEST.c.week_start)  # a row back: this transaction took the week
     )
-    result = cast(CursorResult[Any], session.execute(statement))
-    return result.rowcount == 1
+    return session.execute(statement).first() is not None
 
 
 def digest_weeks_sent(*, session: Session) -> list[datetime]:

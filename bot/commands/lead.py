@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session
 
+from bot.commands.report import ReportRequest, read_report_request
 from bot.commands.words import move_request, resolve_lead
 from bot.core.errors import LeadbotError, LeadNotFound
 from bot.core.moves import Move
@@ -46,7 +47,19 @@ class OpenNewLeadModal:
     """The reply to `/lead new`: the handler opens the form (it holds the trigger_id)."""
 
 
-Reply = Message | OpenNewLeadModal
+@dataclass(frozen=True)
+class ComputeReport:
+    """The reply to `/lead report`: the handler acks at once and answers with the figures
+    after the ack (they can take longer than Slack's 3 seconds on a big history)."""
+
+    request: ReportRequest
+
+    def working(self) -> Message:
+        scope = self.request.team or "the whole company"
+        return Message(text=f"Working out the figures for {scope}, {self.request.window.label}…")
+
+
+Reply = Message | OpenNewLeadModal | ComputeReport
 
 
 @dataclass(frozen=True)
@@ -91,6 +104,14 @@ def _away(text: str, call: CommandCall) -> Reply:
 def _back(_: str, call: CommandCall) -> Reply:
     was_away = come_back(session=call.session, user_id=call.user_id, now=call.now)
     return back_reply(was_away)
+
+
+def _report(text: str, call: CommandCall) -> Reply:
+    return ComputeReport(
+        read_report_request(
+            text, user_id=call.user_id, playbook=call.playbook, now=call.now, zone=call.zone
+        )  # fmt: skip
+    )
 
 
 def _lead_and_rest(name: str, text: str, call: CommandCall) -> tuple[int, str]:
@@ -160,6 +181,13 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         Subcommand("mine", "/lead mine", "the leads you are working", _mine, True),
         Subcommand("away", "/lead away until monday", "no leads offered to you until then", _away),
         Subcommand("back", "/lead back", "you are back: leads are offered to you again", _back),
+        Subcommand(
+            "report",
+            "/lead report emea last month",
+            "the funnel's figures, privately",
+            _report,
+            reads_only=True,
+        ),  # fmt: skip
         *(
             Subcommand(move.value, f"/lead {move.value} {example}", summary, partial(_move, move))
             for move, (example, summary) in MOVE_USAGE.items()

@@ -6,10 +6,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlmodel import Session
+
 from bot.core.errors import LeadbotError
 from bot.playbook.model import Playbook
+from bot.reporting.metrics import compute_report
 from bot.reporting.report import Window
-from bot.reporting.windows import parse_window
+from bot.reporting.windows import parse_window, previous
+from bot.slack.digest import digest_message
+from bot.slack.text import Message
+from store.digests import workspace_url
 
 WHOLE_COMPANY = frozenset({"all", "company", "everyone", "overall", "total"})
 
@@ -64,3 +70,16 @@ def read_report_request(
     if window.start >= now:
         raise LeadbotError(f"{window.label} has not begun yet: pick a range in the past.")
     return ReportRequest(team=team, window=window, zone=zone)
+
+
+def report_reply(
+    *, session: Session, request: ReportRequest, playbook: Playbook, now: datetime
+) -> Message:
+    """The figures asked for, with the change since the window just before."""
+    report = compute_report(session=session, playbook=playbook, window=request.window,
+                            team=request.team, now=now)  # fmt: skip
+    before = compute_report(session=session, playbook=playbook,
+                            window=previous(request.window), team=request.team,
+                            now=now)  # fmt: skip
+    url = workspace_url(session=session)
+    return digest_message(report, before, playbook, workspace_url=url, title="Funnel report")

@@ -94,13 +94,19 @@ def db_upgrade() -> None:
 
 
 #: The jobs `leadbot jobs run` knows, and what each does.
-JOBS = {"sla": "reminders and escalations", "nurture": "revisit dates and score decay"}
+JOBS = {
+    "sla": "reminders and escalations",
+    "nurture": "revisit dates and score decay",
+    "digest": "the weekly funnel digest, when it is due and not yet sent",
+}
 
 
 @jobs_cli.command("run")
 def jobs_run(
     job: str = typer.Argument(
-        ..., help="The job: sla (reminders and escalations) or nurture (revisits and decay)."
+        ...,
+        help="The job: sla (reminders and escalations), nurture (revisits and decay) or "
+        "digest (the weekly funnel digest, if due and not yet sent).",
     ),
     now: str | None = typer.Option(
         None, help="Run as if it were this time (ISO 8601 with a zone), e.g. 2026-11-30T09:00Z."
@@ -113,6 +119,7 @@ def jobs_run(
     ),
 ) -> None:
     """Run one job once, now or at --now (the scheduler in `serve` runs them on its own)."""
+    from jobs.digest import run_digest
     from jobs.nurture import run_nurture
     from jobs.sla import run_sla
     from store.db import make_engine, session_factory
@@ -145,6 +152,13 @@ def jobs_run(
         if job == "sla":
             done = run_sla(session_factory=factory, playbook=book, now=at)
             said = f"sla: {done} lead(s) reminded or escalated"
+        elif job == "digest":
+            sent = run_digest(session_factory=factory, playbook=book, now=at)
+            said = (
+                f"digest: {sent} message(s) queued for the managers' channel"
+                if sent
+                else "digest: nothing to send (no digest in the playbook, or this week's is sent)"
+            )
         else:
             result = run_nurture(
                 session_factory=factory, playbook=book, now=at, catch_up_scores=catch_up

@@ -36,6 +36,7 @@ from sqlalchemy import Engine
 
 from bot.playbook.model import Playbook
 from bot.runtime.settings import Settings
+from jobs.digest import run_digest
 from jobs.nurture import run_nurture
 from jobs.sla import run_sla
 from store.db import SessionFactory
@@ -123,6 +124,11 @@ def _nurture(context: JobContext, now: datetime, *, catch_up: bool) -> int:
     return done.revisited + done.to_marketing + done.to_sales
 
 
+def digest(context: JobContext, now: datetime) -> int:
+    """The weekly digest, if due and not sent: how many messages it queued."""
+    return run_digest(session_factory=context.session_factory, playbook=context.playbook, now=now)
+
+
 def serve_jobs(*, settings: Settings, playbook: Playbook) -> list[JobSpec]:
     """The jobs `serve` runs, one line each."""
     return [
@@ -134,6 +140,9 @@ def serve_jobs(*, settings: Settings, playbook: Playbook) -> list[JobSpec]:
             "nurture", IntervalTrigger(seconds=settings.nurture_sweep_seconds, timezone=UTC),
             nurture, first_run_now=True,
         ),
+        # Looks every 15 minutes whether the weekly digest is due and not yet sent: a digest
+        # missed while leadbot was down goes out once, when it is back.
+        JobSpec("digest", IntervalTrigger(minutes=15, timezone=UTC), digest, first_run_now=True),
         # A one-off: its row is replaced by each start's (a new date), and runs once.
         JobSpec("nurture-catch-up", DateTrigger(datetime.now(UTC), timezone=UTC), nurture_catch_up),
     ]  # fmt: skip
