@@ -40,6 +40,7 @@ class EventKind(StrEnum):
     ESCALATED = "escalated"  # the SLA sweep told the team's manager (or the admins)
     OFFERED = "offered"  # an unclaimed lead offered to one rep by DM (Accept / Pass)
     OFFER_PASSED = "offer_passed"  # that rep passed, or let the offer time out
+    ERASED = "erased"  # the person's data was erased on request (`leadbot forget`)
 
 
 class OutboxKind(StrEnum):
