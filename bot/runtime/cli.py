@@ -13,6 +13,7 @@ from bot.core.clock import utc_now
 from bot.core.errors import LeadbotError, SettingsError
 from bot.playbook.loading import load_playbook
 from bot.playbook.model import Playbook
+from bot.runtime.datacli import register as register_data_commands
 from bot.runtime.settings import Settings, load_settings
 
 cli = typer.Typer(
@@ -25,6 +26,7 @@ db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 jobs_cli = typer.Typer(help="Scheduled jobs, run once by hand.", no_args_is_help=True)
 cli.add_typer(jobs_cli, name="jobs")
+register_data_commands(cli)  # export, forget (bot/runtime/datacli.py)
 
 
 def _print_version(wanted: bool) -> None:
