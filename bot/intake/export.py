@@ -9,7 +9,7 @@ docs/metrics.md defines them.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -136,6 +136,7 @@ def rows(
     custom = tuple(playbook.custom_fields)
     for lead in stream_leads(
         session=session,
+        columns=SELECTED,
         since=query.since,
         teams=query.teams,
         stages=query.stages,
@@ -144,26 +145,16 @@ def rows(
         yield cells(lead, custom)
 
 
-def cells(lead: Mapping[Any, Any], custom_fields: Sequence[str]) -> list[str]:
-    """A lead's row: every value as text, times in ISO 8601 UTC, people's text formula-safe."""
-    row = [_cell(lead[name], kind) for name, kind in COLUMNS]
-    extra: Mapping[str, Any] = lead["custom"] or {}
+def cells(lead: Sequence[Any], custom_fields: Sequence[str]) -> list[str]:
+    """A lead's row (its values in the order of SELECTED): every value as text, times in ISO
+    8601 UTC, people's text formula-safe."""
+    row = [
+        "" if value is None else convert(value)
+        for value, convert in zip(lead, CONVERTERS, strict=False)
+    ]
+    extra: Mapping[str, Any] = lead[-1] or {}
     row.extend(_custom_cell(extra.get(key)) for key in custom_fields)
     return row
-
-
-def _cell(value: Any, kind: str) -> str:
-    if value is None:
-        return ""
-    if kind == "text":
-        return safe_cell(str(value))
-    if kind == "time":
-        return iso_utc(value)
-    if kind == "number":
-        return number_text(float(value))
-    if kind == "bool":
-        return "true" if value else "false"
-    return str(value)
 
 
 def _custom_cell(value: Any) -> str:
@@ -185,7 +176,36 @@ def safe_cell(text: str) -> str:
 
 def iso_utc(at: datetime) -> str:
     """2026-11-23T09:00:00Z: whole seconds, UTC, the form every BI tool reads."""
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if at.utcoffset():  # the store hands back UTC already; isoformat is 5x faster than strftime
+        at = at.astimezone(UTC)
+    return at.isoformat(timespec="seconds")[:19] + "Z"  # without "+00:00"
+
+
+def _number_cell(value: Any) -> str:
+    return number_text(float(value))
+
+
+def _bool_cell(value: Any) -> str:
+    return "true" if value else "false"
+
+
+def _text_cell(value: Any) -> str:
+    text = value if isinstance(value, str) else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+#: How each kind of column becomes a cell (None is always the empty cell).
+_CONVERT: dict[str, Callable[[Any], str]] = {
+    "text": _text_cell,
+    "time": iso_utc,
+    "number": _number_cell,
+    "bool": _bool_cell,
+    "int": str,
+    "key": str,
+}
+CONVERTERS = tuple(_CONVERT[kind] for _, kind in COLUMNS)
+#: The lead columns read: COLUMNS', then the custom fields' dict.
+SELECTED = (*(name for name, _ in COLUMNS), "custom")
 
 
 def number_text(value: float) -> str:
