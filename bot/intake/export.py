@@ -9,6 +9,7 @@ docs/metrics.md defines them.
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -166,6 +167,8 @@ def _custom_cell(value: Any) -> str:
         return number_text(float(value))
     if isinstance(value, list):
         return safe_cell("; ".join(str(v) for v in value))
+    if isinstance(value, dict):  # not simple: kept whole, as JSON
+        return safe_cell(json.dumps(value, ensure_ascii=False, sort_keys=True))
     return safe_cell(str(value))
 
 
@@ -190,6 +193,7 @@ def _bool_cell(value: Any) -> str:
 
 
 def _text_cell(value: Any) -> str:
+    # safe_cell, inlined: this runs for a dozen columns of every lead.
     text = value if isinstance(value, str) else str(value)
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 

@@ -156,6 +156,11 @@ def test_cells_of_a_lead_without_custom_values_are_empty() -> None:
     assert cells(lead, ["product"]) == [""] * len(SELECTED)
 
 
+def test_a_custom_value_that_is_not_simple_is_kept_as_json() -> None:
+    lead = [None] * (len(SELECTED) - 1) + [{"product": {"name": "=x", "seats": 5}}]
+    assert cells(lead, ["product"])[-1] == '{"name": "=x", "seats": 5}'
+
+
 # -- filters ----------------------------------------------------------------------------------
 
 
