@@ -216,6 +216,9 @@ def _deliver(
                     channel=channel, thread_ts=ts, text=text, blocks=blocks,
                     unfurl_links=False, unfurl_media=False,
                 )  # fmt: skip
+        elif job.kind == OutboxKind.EDIT_MESSAGE:
+            ts = str(job.payload.get("ts") or "")
+            response = client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks or [])
         else:
             # No link_names: lead data is escaped text, and must never ping anyone.
             response = client.chat_postMessage(

@@ -5,6 +5,7 @@ transaction)."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Text, Update, bindparam, select, update
@@ -55,14 +56,25 @@ def supersede_unsent(*, session: Session, lead_id: int, kinds: Sequence[OutboxKi
     return int(cast(CursorResult[Any], session.execute(query)).rowcount)
 
 
-def payloads_containing(
+@dataclass(frozen=True)
+class StoredMessage:
+    """An outbox row, as erasure reads it."""
+
+    id: int
+    payload: dict[str, Any]
+    status: str
+    channel: str
+    result_ts: str | None  # the message's ts once Slack took it
+
+
+def rows_containing(
     *, session: Session, text: str, batch_size: int = 500
-) -> Iterator[tuple[int, dict[str, Any]]]:
-    """(id, payload) of the outbox rows of no lead (DMs, channel posts) whose stored JSON holds
-    `text` (a plain substring: the caller checks each payload itself), read in batches."""
+) -> Iterator[StoredMessage]:
+    """The outbox rows of no lead (DMs, channel posts) whose stored JSON holds `text` (a plain
+    substring: the caller checks each payload itself), read in batches."""
     pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
     query = (
-        select(OUTBOX.c.id, OUTBOX.c.payload)
+        select(OUTBOX.c.id, OUTBOX.c.payload, OUTBOX.c.status, OUTBOX.c.channel, OUTBOX.c.result_ts)
         .where(
             OUTBOX.c.lead_id.is_(None),
             sql_cast(OUTBOX.c.payload, Text).like(pattern, escape="\\"),
@@ -73,9 +85,25 @@ def payloads_containing(
     result = session.connection().execute(query, execution_options=options)
     try:
         for row in result:
-            yield int(row.id), dict(row.payload)
+            yield StoredMessage(int(row.id), dict(row.payload), str(row.status), row.channel,
+                                row.result_ts)  # fmt: skip
     finally:
         result.close()
+
+
+def sent_thread_lines(*, session: Session, lead_id: int) -> list[str]:
+    """The ts of every line leadbot posted in the thread of the lead's card, oldest first."""
+    query = (
+        select(OUTBOX.c.result_ts)
+        .where(
+            OUTBOX.c.lead_id == lead_id,
+            OUTBOX.c.kind == OutboxKind.THREAD_REPLY,
+            OUTBOX.c.status == OutboxStatus.SENT,
+            OUTBOX.c.result_ts.is_not(None),
+        )
+        .order_by(OUTBOX.c.id)
+    )
+    return [str(ts) for ts in session.execute(query).scalars()]
 
 
 def set_payload(*, session: Session, message_id: int, payload: dict[str, Any]) -> None:

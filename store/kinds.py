@@ -50,6 +50,9 @@ class OutboxKind(StrEnum):
     UPDATE_CARD = "update_card"  # chat.update of the lead's card, in place
     POST_MESSAGE = "post_message"  # a plain chat.postMessage: a DM, a nudge, a digest
     THREAD_REPLY = "thread_reply"  # a line in the thread of the lead's card, once it is posted
+    #: chat.update of a message already posted (a thread line, a channel post): its channel is
+    #: the row's, its ts is the payload's "ts" (an erasure rewrites what was said of a person).
+    EDIT_MESSAGE = "edit_message"
 
 
 class OfferAnswer(StrEnum):

@@ -20,22 +20,25 @@ from sqlmodel import Session
 from bot.core.erased import erased_address, is_erased
 from bot.core.errors import InvalidLead, LeadNotFound
 from bot.core.events import EventKind, OfferAnswer
+from bot.playbook.fields import CHANNEL_ID
 from bot.playbook.model import Playbook
 from bot.pursuit.moves import OTHER
 from bot.rules.scrub import clean_email, email_identity
-from bot.slack.cards import erased_card
-from bot.slack.outbox import OutboxKind, queue_card_update
-from bot.slack.text import escape
+from bot.slack.cards import erased_card, erased_line
+from bot.slack.outbox import OutboxKind, queue_card_update, queue_edit
+from bot.slack.text import Message, escape
 from store.erasure import (
-    payloads_containing,
     replace_lead_payloads,
     rewrite_events,
+    rows_containing,
+    sent_thread_lines,
     set_payload,
     supersede_unsent,
 )
 from store.leads import add_event, find_lead_by_email_key, get_lead, lead_history, save_lead
 from store.models import Lead, LeadEvent
 from store.offers import answer_pending_offer
+from store.outbox import OutboxStatus
 
 #: The lead's own fields that name or reach the person; emptied (the address is replaced).
 PERSONAL_FIELDS = ("name", "company", "title", "phone", "domain", "compelling_event")
@@ -62,6 +65,7 @@ class Erasure:
     by: str = ""  # who asked (the earlier request's, if `already`)
     events: int = 0  # events whose typed text went
     messages: int = 0  # stored Slack messages rewritten
+    slack_edits: int = 0  # messages already in Slack queued to be edited
     card: bool = False  # an update of its card to "erased on request" was queued
 
 
@@ -117,24 +121,36 @@ def erase_lead(
     save_lead(session=session, lead=lead)
     changes = [change for e in history if (change := _scrubbed_event(e, reasons)) is not None]
     rewrite_events(session=session, changes=changes)
-    messages = _rewrite_messages(session, lead, personal)
+    # The lead's own stored messages first (all of them), then what is queued anew.
+    messages = replace_lead_payloads(
+        session=session, lead_id=lead.id, payload=erased_card(lead.id).as_payload()
+    )
+    supersede_unsent(session=session, lead_id=lead.id, kinds=[OutboxKind.THREAD_REPLY])
     card = lead.team is not None and lead.sales_ready_at is not None  # it has a card, or one queued
     if card:
         queue_card_update(session=session, lead_id=lead.id, message=erased_card(lead.id), now=now)
+    edits = _edit_thread(session, lead, now)
+    blanked, notices = _blank_mentions(session, lead, personal, now)
     add_event(
         session=session,
         lead_id=lead.id,
         at=now,
         kind=EventKind.ERASED,
         actor=by[:ACTOR_LENGTH],
-        data={"by": by[:BY_LENGTH], "events": len(changes), "messages": messages},
+        data={
+            "by": by[:BY_LENGTH],
+            "events": len(changes),
+            "messages": messages + blanked,
+            "slack_edits": edits + notices,
+        },
     )
     return Erasure(
         lead_id=lead.id,
         erased_at=now,
         by=by,
         events=len(changes),
-        messages=messages,
+        messages=messages + blanked,
+        slack_edits=edits + notices,
         card=card,
     )
 
@@ -195,35 +211,52 @@ def _kept_reason(event: LeadEvent, data: dict[str, Any], reasons: frozenset[str]
     return reason
 
 
-def _rewrite_messages(session: Session, lead: Lead, personal: list[str]) -> int:
-    """Rewrite the Slack messages leadbot stored about the lead; returns how many.
+def _edit_thread(session: Session, lead: Lead, now: datetime) -> int:
+    """Queue an edit of every line leadbot posted in the card's thread (a note or a reason in a
+    rep's words may name the person); returns how many."""
+    assert lead.id is not None
+    if not lead.card_channel:
+        return 0
+    posted = sent_thread_lines(session=session, lead_id=lead.id)
+    for ts in posted:
+        queue_edit(session=session, channel=lead.card_channel, ts=ts, message=erased_line(),
+                   now=now, lead_id=lead.id)  # fmt: skip
+    return len(posted)
 
-    The lead's own rows (card, card updates, thread lines) are replaced whole by the erased
-    card, and its unsent thread lines are not sent. Other rows that name the lead by number (a
-    DM, marketing's notice, a digest) keep their text with the person's details blanked: they
-    may be about other leads too.
+
+def _blank_mentions(
+    session: Session, lead: Lead, personal: list[str], now: datetime
+) -> tuple[int, int]:
+    """Blank the person in the stored messages of no lead that name it by number (a DM,
+    marketing's notice, a digest: they may be about other leads too); queue an edit in Slack of
+    those already posted in a channel. Returns (rows rewritten, edits queued).
+
+    A DM is not edited: Slack edits one only by its D… conversation ID, and leadbot addressed
+    it by user ID and kept no other.
     """
     assert lead.id is not None
-    own = replace_lead_payloads(
-        session=session, lead_id=lead.id, payload=erased_card(lead.id).as_payload()
-    )
-    supersede_unsent(session=session, lead_id=lead.id, kinds=[OutboxKind.THREAD_REPLY])
     number = re.compile(rf"#{lead.id}(?!\d)")
     details = _pattern(personal)
-    others = 0
     # "#4" also finds "#40" in SQL: only the rows that really name the lead are kept (and read
     # to the end before any is written back).
     naming = [
-        (message_id, payload)
-        for message_id, payload in payloads_containing(session=session, text=f"#{lead.id}")
-        if any(number.search(s) for s in _strings(payload))
+        row
+        for row in rows_containing(session=session, text=f"#{lead.id}")
+        if any(number.search(s) for s in _strings(row.payload))
     ]
-    for message_id, payload in naming:
-        blanked = _blanked(payload, details)
-        if blanked != payload:
-            set_payload(session=session, message_id=message_id, payload=blanked)
-            others += 1
-    return own + others
+    rewritten = edits = 0
+    for row in naming:
+        blanked = _blanked(row.payload, details)
+        if blanked == row.payload:
+            continue
+        set_payload(session=session, message_id=row.id, payload=blanked)
+        rewritten += 1
+        ts = row.result_ts if row.status == OutboxStatus.SENT else None
+        if ts and CHANNEL_ID.match(row.channel):
+            queue_edit(session=session, channel=row.channel, ts=ts,
+                       message=Message.from_payload(blanked), now=now)  # fmt: skip
+            edits += 1
+    return rewritten, edits
 
 
 def _pattern(values: list[str]) -> re.Pattern[str] | None:

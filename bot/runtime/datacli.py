@@ -203,9 +203,13 @@ def forget(
         "title, phone, domain, compelling event and custom fields; typed text in "
         f"{erasure.events} event(s); {erasure.messages} Slack message(s) as leadbot stored them."
     )
+    changes = []
     if erasure.card:
-        typer.echo("Its card in Slack will read “erased on request” once `leadbot serve` sends it.")
+        changes.append("its card will read “erased on request”")
+    if erasure.slack_edits:
+        changes.append(f"{erasure.slack_edits} message(s) already posted will be edited")
+    if changes:
+        typer.echo(f"In Slack, {' and '.join(changes)} once `leadbot serve` sends the changes.")
     typer.echo(
-        "Not edited: messages already delivered in Slack (DMs, thread lines, marketing's "
-        "notices); see docs/security.md, “Erasure”."
+        "Not edited: DMs already delivered (reminders, offers); see docs/security.md, “Erasure”."
     )

@@ -224,6 +224,11 @@ def erased_card(lead_id: int) -> Message:
     )
 
 
+def erased_line() -> Message:
+    """What a line of an erased lead's card thread is edited to (it may have quoted a note)."""
+    return Message(text=f"_This line was {ERASED_WORDS}._")
+
+
 def lead_card(lead: Lead, *, playbook: Playbook, now: datetime) -> Message:
     """The card in the team channel: who, why they are hot, and Claim — or who owns it now."""
     if is_erased(lead):  # a move after the erasure must not bring back a card of the placeholder

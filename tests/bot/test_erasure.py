@@ -23,7 +23,13 @@ from bot.slack.text import Message
 from store.leads import add_event, lead_history
 from store.models import Lead, Offer, OutboxMessage
 from store.offers import add_offer
-from store.outbox import OutboxKind, OutboxStatus, add_outbox_message
+from store.outbox import (
+    OutboxKind,
+    OutboxStatus,
+    add_outbox_message,
+    claim_due_messages,
+    mark_sent,
+)
 from tests.conftest import NOW
 from tests.factories import make_lead, reread
 
@@ -261,3 +267,41 @@ def test_the_erased_card_names_the_lead_only_and_has_no_buttons() -> None:
     assert card.text == "Lead #42: erased on request"
     assert [b["type"] for b in card.blocks] == ["header", "section"]
     assert "erased on request" in card.blocks[1]["text"]["text"]
+
+
+def _send_all(session: Session) -> None:
+    """Mark every pending row sent, as the outbox worker would, each with its own ts (a lead's
+    rows are due one after the other)."""
+    sent = 0
+    while due := claim_due_messages(session=session, now=NOW, limit=100, lease=timedelta(1)):
+        for row in due:
+            sent += 1
+            assert mark_sent(session=session, message_id=row.id, locked_until=row.locked_until,
+                             now=NOW, ts=f"1700000000.{sent:06d}")  # fmt: skip
+
+
+def test_what_was_posted_is_edited_in_slack_but_a_dm_is_not(
+    session: Session, playbook: Playbook
+) -> None:
+    lead = claimed(session)
+    assert lead.id is not None
+    move(session, playbook, lead, Move.NOTE, text="Greta prefers mornings")  # a thread line
+    move(session, playbook, lead, Move.RECYCLE, reason="not now")  # marketing's notice
+    queue_message(session=session, channel=OWNER, now=NOW,
+                  message=Message(text=f"*Lead #{lead.id}* (Greta Maier) is overdue"))  # fmt: skip
+    _send_all(session)
+    sent = {(r.kind, r.channel): r.result_ts for r in _outbox(session)}
+
+    erasure = forget(session, playbook, lead)
+
+    edits = [r for r in _outbox(session) if r.kind == OutboxKind.EDIT_MESSAGE]
+    assert erasure.slack_edits == len(edits) == 3  # two thread lines, marketing's notice
+    lines = [e for e in edits if e.lead_id == lead.id]
+    assert {e.channel for e in lines} == {EMEA}
+    assert all(e.payload["text"] == "_This line was erased on request._" for e in lines)
+    [notice] = [e for e in edits if e.lead_id is None]
+    assert (notice.channel, notice.payload["ts"]) == (
+        MARKETING, sent[(OutboxKind.POST_MESSAGE, MARKETING)],
+    )  # fmt: skip
+    assert notice.payload["text"].startswith(f"*Lead #{lead.id}* ([erased]): ")
+    assert all(e.channel != OWNER for e in edits)  # a DM is addressed by user ID: not editable

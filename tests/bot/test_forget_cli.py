@@ -41,7 +41,7 @@ def test_forget_erases_records_who_asked_and_queues_the_card(cli_db: CliDatabase
     result = runner.invoke(cli, ["forget", "Greta@BigCorp-Industries.de", "--by", "DPO, ticket 7"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith(f"Lead #{lead_id} erased, as asked by DPO, ticket 7:")
-    assert "once `leadbot serve` sends it" in result.stdout
+    assert "its card will read “erased on request” once `leadbot serve`" in result.stdout
     with session_scope(session_factory(cli_db.engine)) as session:
         lead = get_lead(session=session, lead_id=lead_id)
         assert lead is not None and (lead.email, lead.name) == (erased_address(lead_id), "")
