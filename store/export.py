@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +45,7 @@ def stream_leads(
     teams: Sequence[str],
     stages: Sequence[str],
     batch_size: int = BATCH_SIZE,
-) -> Iterator[Row[Any]]:
+) -> Generator[Row[Any], None, None]:
     """These columns of every lead created at or after `since` (all when None), of these teams
     and stages (any when empty), in id order, as rows (values in the order of `columns`),
     `batch_size` rows in memory at a time.

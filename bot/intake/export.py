@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TextIO
@@ -131,19 +131,23 @@ def count(*, session: Session, query: ExportQuery) -> int:
 
 def rows(
     *, session: Session, query: ExportQuery, playbook: Playbook, batch_size: int = BATCH_SIZE
-) -> Iterator[list[str]]:
+) -> Generator[list[str], None, None]:
     """One list of cells per lead, in id order, read from the database as they are asked for
     (at most `batch_size` leads in memory): the header is `header(playbook)`."""
     custom = tuple(playbook.custom_fields)
-    for lead in stream_leads(
+    leads = stream_leads(
         session=session,
         columns=SELECTED,
         since=query.since,
         teams=query.teams,
         stages=query.stages,
         batch_size=batch_size,
-    ):
-        yield cells(lead, custom)
+    )
+    try:
+        for lead in leads:
+            yield cells(lead, custom)
+    finally:
+        leads.close()  # the cursor is closed now, while its session is still open
 
 
 def cells(lead: Sequence[Any], custom_fields: Sequence[str]) -> list[str]:

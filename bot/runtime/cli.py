@@ -26,7 +26,6 @@ db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 jobs_cli = typer.Typer(help="Scheduled jobs, run once by hand.", no_args_is_help=True)
 cli.add_typer(jobs_cli, name="jobs")
-register_data_commands(cli)  # export, forget (bot/runtime/datacli.py)
 
 
 def _print_version(wanted: bool) -> None:
@@ -209,6 +208,9 @@ def init() -> None:
     if not any(file.written for file in files):
         raise typer.Exit(code=1)
     typer.echo("Next: `leadbot check-config`, then `leadbot db upgrade` and `leadbot serve`.")
+
+
+register_data_commands(cli)  # export, forget (bot/runtime/datacli.py), listed last
 
 
 def main() -> None:

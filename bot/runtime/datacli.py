@@ -7,7 +7,7 @@ import io
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -89,10 +89,11 @@ def export(
     try:
         with read_scope(session_factory(engine)) as session, _opened(output, excel) as out:
             total = leads_csv.count(session=session, query=query) if _tty(sys.stderr) else None
-            lines = leads_csv.rows(session=session, query=query, playbook=book)
-            written = leads_csv.write_csv(
-                out, leads_csv.header(book), with_progress(lines, total, sys.stderr), separator
-            )
+            # Closed inside the session even when writing stops early (a closed pipe).
+            with closing(leads_csv.rows(session=session, query=query, playbook=book)) as lines:
+                written = leads_csv.write_csv(
+                    out, leads_csv.header(book), with_progress(lines, total, sys.stderr), separator
+                )
     except BrokenPipeError:  # `leadbot export | head`: the reader has all it wanted
         _quiet_stdout()
         return

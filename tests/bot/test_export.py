@@ -354,3 +354,25 @@ def test_export_to_a_folder_that_is_not_there_says_so(cli_db: CliDatabase, tmp_p
     result = runner.invoke(cli, ["export", "--output", str(target)])
     assert result.exit_code == 2
     assert result.stderr == f"Cannot write {target}: No such file or directory.\n"
+
+
+def test_a_reader_that_stops_early_ends_the_export_quietly(cli_db: CliDatabase) -> None:
+    """`leadbot export | head`: no traceback, no 'Error closing cursor', exit code 0."""
+    import os
+    import subprocess
+    import sys
+
+    with session_scope(session_factory(cli_db.engine)) as session:
+        for _ in range(1500):  # well past a pipe's buffer (64 KB)
+            make_lead(session)
+    code = "from bot.runtime.cli import main; main()"
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, "export"], cwd=REPO, env=dict(os.environ),
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.readline().startswith(b"id,email,name,")
+    child.stdout.close()  # as `head -1` does
+    errors = child.stderr.read().decode()
+    assert child.wait(timeout=60) == 0
+    assert errors == ""
