@@ -251,6 +251,9 @@ def _deliver(
                 )  # fmt: skip
         elif job.kind == OutboxKind.UPLOAD_FILE:
             response = _upload(job, client=client, session_factory=session_factory)
+        elif job.kind == OutboxKind.EDIT_MESSAGE:
+            ts = str(job.payload.get("ts") or "")
+            response = client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks or [])
         else:
             # No link_names: lead data is escaped text, and must never ping anyone.
             response = client.chat_postMessage(

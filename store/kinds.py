@@ -41,6 +41,7 @@ class EventKind(StrEnum):
     OFFERED = "offered"  # an unclaimed lead offered to one rep by DM (Accept / Pass)
     OFFER_PASSED = "offer_passed"  # that rep passed, or let the offer time out
     REVISITED = "revisited"  # a recycled lead's revisit date came: back to sales (the nurture job)
+    ERASED = "erased"  # the person's data was erased on request (`leadbot forget`)
 
 
 class OutboxKind(StrEnum):
@@ -52,6 +53,9 @@ class OutboxKind(StrEnum):
     THREAD_REPLY = "thread_reply"  # a line in the thread of the lead's card, once it is posted
     # files_upload_v2 (an image in the payload); in the thread of the row `thread_of`, once sent
     UPLOAD_FILE = "upload_file"
+    #: chat.update of a message already posted (a thread line, a channel post): its channel is
+    #: the row's, its ts is the payload's "ts" (an erasure rewrites what was said of a person).
+    EDIT_MESSAGE = "edit_message"
 
 
 class OfferAnswer(StrEnum):

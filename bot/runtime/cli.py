@@ -13,6 +13,7 @@ from bot.core.clock import utc_now
 from bot.core.errors import LeadbotError, SettingsError
 from bot.playbook.loading import load_playbook
 from bot.playbook.model import Playbook
+from bot.runtime.datacli import register as register_data_commands
 from bot.runtime.settings import Settings, load_settings
 
 cli = typer.Typer(
@@ -250,6 +251,9 @@ def init() -> None:
     if not any(file.written for file in files):
         raise typer.Exit(code=1)
     typer.echo("Next: `leadbot check-config`, then `leadbot db upgrade` and `leadbot serve`.")
+
+
+register_data_commands(cli)  # export, forget (bot/runtime/datacli.py), listed last
 
 
 def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bot.core.erased import ERASED_WORDS, is_erased
 from bot.core.moves import MOVES, Move
 from bot.core.stages import CLOSED_STAGES, Stage, stage_name
 from bot.playbook.countries import country_name
@@ -233,8 +234,29 @@ def fit_markup(text: str) -> str:
     return text if len(text) <= SECTION_LIMIT else text[: SECTION_LIMIT - 1] + "…"
 
 
+def erased_card(lead_id: int) -> Message:
+    """What the card of a lead erased on request (`leadbot forget`) shows: its number, no
+    person, no buttons (nothing can be claimed or moved from a card about nobody)."""
+    title = f"Lead #{lead_id}"
+    note = f":wastebasket: This lead's personal data was {ERASED_WORDS}."
+    return Message(
+        text=f"{title}: {ERASED_WORDS}",
+        blocks=[
+            {"type": "header", "text": _plain(title)},
+            _section(note),
+        ],
+    )
+
+
+def erased_line() -> Message:
+    """What a line of an erased lead's card thread is edited to (it may have quoted a note)."""
+    return Message(text=f"_This line was {ERASED_WORDS}._")
+
+
 def lead_card(lead: Lead, *, playbook: Playbook, now: datetime) -> Message:
     """The card in the team channel: who, why they are hot, and Claim — or who owns it now."""
+    if is_erased(lead):  # a move after the erasure must not bring back a card of the placeholder
+        return erased_card(lead.id or 0)
     headline = f"*{fit(lead.name or lead.email, 200)}*"
     if lead.title:
         headline += f" — {fit(lead.title, 200)}"

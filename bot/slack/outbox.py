@@ -199,3 +199,25 @@ def queue_file(
         now=now,
         thread_of=thread_of,
     )
+
+
+def queue_edit(
+    *,
+    session: Session,
+    channel: str,
+    ts: str,
+    message: Message,
+    now: datetime,
+    lead_id: int | None = None,
+) -> int:
+    """Queue a chat.update of a message already posted in `channel` (a conversation ID, not a
+    user's: Slack edits a DM only by its D… ID) at `ts`; returns the outbox id. With the lead's
+    id it waits behind the lead's earlier rows, as its card's updates do."""
+    return store.add_outbox_message(
+        session=session,
+        kind=OutboxKind.EDIT_MESSAGE,
+        channel=channel,
+        payload={**message.as_payload(), "ts": ts},
+        lead_id=lead_id,
+        now=now,
+    )
