@@ -50,17 +50,31 @@ class TeamRep:
 
 
 def team_reps(
-    *, session: Session, team: Team, lead: Lead, playbook: Playbook, now: datetime
+    *,
+    session: Session,
+    team: Team,
+    lead: Lead,
+    playbook: Playbook,
+    now: datetime,
+    count_open: bool = False,
 ) -> list[TeamRep]:
     """The team's reps with what the rotation weighs: offers in the window per available day,
-    weight, open leads and cap, away, deactivated, passed on this lead, at work now."""
+    weight, open leads and cap, away, deactivated, passed on this lead, at work now.
+
+    Open leads are counted only when the team has a cap, or with `count_open` (the manager's
+    list shows them): a rep owns thousands of leads, and counting them is the one read here
+    that grows with the table."""
     reps = list(dict.fromkeys(team.reps))
     window_start = now - playbook.offers.fairness_window.as_timedelta
     note_reps_seen(session=session, user_ids=reps, now=now)
     availability = availability_of(session=session, user_ids=reps)
     offered = offer_counts(session=session, rep_ids=reps, since=window_start)
-    open_leads = count_open_leads_by_owner(
-        session=session, owner_ids=reps, stages=[s.value for s in OPEN_STAGES]
+    open_leads = (
+        count_open_leads_by_owner(
+            session=session, owner_ids=reps, stages=[s.value for s in OPEN_STAGES]
+        )
+        if count_open or team.open_leads_cap is not None
+        else {}
     )
     asked = reps_offered(
         session=session, lead_id=lead.id or 0, since=lead.sales_ready_at or lead.stage_entered_at

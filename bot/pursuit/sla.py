@@ -140,7 +140,8 @@ def offer_to_next_rep(
 def _assign_request(
     session: Session, lead: Lead, team: Team, playbook: Playbook, now: datetime
 ) -> Message:
-    reps = team_reps(session=session, team=team, lead=lead, playbook=playbook, now=now)
+    reps = team_reps(session=session, team=team, lead=lead, playbook=playbook, now=now,
+                     count_open=True)  # fmt: skip
     # Those who could take it first: the manager most likely picks one of them.
     reps.sort(key=lambda r: (not r.rep.eligible, r.rep.open_leads))
     return assign_request(lead, [(r.rep.user_id, r.note()) for r in reps], now)
