@@ -7,7 +7,8 @@ import re
 import tempfile
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import time as clock_time
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, TextIO
@@ -18,6 +19,7 @@ from pydantic import SecretStr
 from bot.playbook.fields import Duration
 from bot.playbook.loading import load_playbook
 from bot.playbook.model import Playbook
+from bot.reporting.windows import last_digest_moment
 from bot.runtime.server import LeadbotServer, build_server, serving_in_thread
 from bot.runtime.settings import Settings
 from bot.runtime.starter import example_playbook_text
@@ -27,6 +29,7 @@ from bot.slack.text import as_seen
 from bot.testkit.fakeslack import FakeSlack
 from bot.testkit.payloads import block_action, signed_headers, slash_command
 from bot.testkit.transcript import PostedMessage, shown
+from jobs.digest import digest_zone, run_digest
 from jobs.nurture import run_nurture
 from jobs.outbox import deliver_outbox
 from jobs.sla import run_sla
@@ -187,7 +190,7 @@ def lead_command(
     return str(answer.json().get("text", "")) if answer.content else f"HTTP {answer.status_code}"
 
 
-def run_demo(out: TextIO) -> None:
+def run_demo(out: TextIO, chart_dir: Path | None = None) -> None:
     """Print, step by step, what each channel shows while sample leads flow through."""
     say = lambda text="": print(text, file=out, flush=True)  # noqa: E731
     with tempfile.TemporaryDirectory(prefix="leadbot-demo-") as tmp, FakeSlack() as fake:
@@ -293,6 +296,9 @@ def run_demo(out: TextIO) -> None:
             _revisit_step(server, fake, playbook, ids["ana.lima@solarfarm.com.br"],
                           lambda text: as_seen(text, now=datetime.now(UTC), names=names, tz=local),
                           say)  # fmt: skip
+            _digest_step(say, server, fake, playbook, clock, chart_dir or Path.cwd(),
+                         lambda text: as_seen(text, now=clock(), names=names,
+                                              tz=local))  # fmt: skip
             health = http.get("/healthz")
             say(f"\nGET /healthz -> {health.status_code} {json.dumps(health.json())}")
         server.worker.stop()
@@ -433,6 +439,51 @@ def _pursuit_script(
             script.append((team.reps[0], team.channel, f"claim {lead.id}"))
             script.append((team.reps[0], team.channel, move.format(id=lead.id)))
     return script
+
+
+#: Where the demo writes the digest's funnel chart: beside the transcript it prints.
+CHART_FILE = "leadbot-demo-funnel.png"
+
+
+def _digest_step(
+    say: Callable[[str], None],
+    server: LeadbotServer,
+    fake: FakeSlack,
+    playbook: Playbook,
+    clock: DemoClock,
+    chart_dir: Path,
+    render: Callable[[str], str],
+) -> None:
+    """Step 11: the Monday after this week, at the digest's hour, the managers' channel gets the
+    week's figures, the chart in the thread (written next to the transcript)."""
+    if playbook.digest is None:
+        return
+    zone = digest_zone(playbook)
+    today = datetime.now(UTC).astimezone(zone).date()
+    monday = today + timedelta(days=7 - today.weekday())
+    clock.now = last_digest_moment(
+        datetime.combine(monday, clock_time(23, 59), tzinfo=zone), playbook.digest, zone
+    )
+    local = clock.now.astimezone(zone)
+    say(f"\n== 11. {local:%a %d %b %H:%M} {zone.key}: the weekly digest in the managers' channel")
+    say(f"     (leadbot jobs run digest --now {clock.now:%Y-%m-%dT%H:%MZ})")
+    queued = run_digest(session_factory=session_factory(server.engine), playbook=playbook,
+                        now=clock.now)  # fmt: skip
+    settle(server)
+    settle(server)  # the chart goes once its message is sent
+    posted = fake.messages(playbook.digest.channel)
+    say(f"    {queued} messages: the company's and each team's figures, the chart in the thread")
+    if posted:
+        company = posted[0]
+        for block in company.blocks:
+            text = (
+                block.get("text", {}).get("text", "") if isinstance(block.get("text"), dict) else ""
+            )
+            for line in text.splitlines():
+                say(f"      {render(line)}")
+    for chart in fake.files(playbook.digest.channel)[:1]:
+        (chart_dir / CHART_FILE).write_bytes(chart.content)
+        say(f"      ↳ [image: {chart.filename}] written to ./{CHART_FILE}")
 
 
 def _revisit_step(

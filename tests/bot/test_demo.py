@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.runtime.cli import cli
-from bot.runtime.demo import run_demo
+from bot.runtime.demo import CHART_FILE, run_demo
 from bot.runtime.settings import Settings
 
 
 @pytest.fixture(scope="module")
-def demo_output() -> str:
+def demo_output(chart_dir: Path) -> str:
     out = io.StringIO()
-    run_demo(out=out)
+    run_demo(out=out, chart_dir=chart_dir)
     return out.getvalue()
+
+
+@pytest.fixture(scope="module")
+def chart_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("demo")
 
 
 def test_demo_shows_cards_a_claim_and_the_private_answers(demo_output: str) -> None:
@@ -108,3 +114,17 @@ def test_demo_jumps_the_clock_and_nobody_rots(demo_output: str) -> None:
     assert "the reminder did not move it" in steps[5]
     for markup in ("<@", "<!date", "days=", "minutes="):
         assert markup not in rots
+
+
+def test_demo_ends_with_the_digest_and_writes_the_chart(demo_output: str) -> None:
+    digest = demo_output.split("== 11.")[1]
+    assert "the weekly digest in the managers' channel" in digest
+    assert "Weekly funnel — Acme Analytics — week of" in digest
+    assert "*Leads in:* 5" in digest and "claimed *4*" in digest
+    assert "↳ [image: funnel.png] written to ./leadbot-demo-funnel.png" in digest
+    assert "<@" not in digest and "<!date" not in digest
+
+
+def test_the_demo_writes_the_chart_as_a_png(demo_output: str, chart_dir: Path) -> None:
+    chart = (chart_dir / CHART_FILE).read_bytes()
+    assert chart.startswith(b"\x89PNG\r\n\x1a\n") and len(chart) > 10_000
