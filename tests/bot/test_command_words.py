@@ -14,7 +14,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
-from bot.commands.lead import SUBCOMMANDS, CommandCall, OpenNewLeadModal, run_lead_command
+from bot.commands.lead import (
+    SUBCOMMANDS,
+    CommandCall,
+    ComputeReport,
+    OpenNewLeadModal,
+    run_lead_command,
+)
 from bot.commands.words import move_request, parse_lead_id, resolve_lead
 from bot.core.errors import LeadbotError, LeadNotFound, MoveIncomplete
 from bot.core.moves import Move
@@ -276,7 +282,7 @@ def test_no_text_crashes_lead_or_changes_a_lead_it_refuses(
                 assert refused.user_message
                 assert what_a_refusal_may_not_change(session) == before
             else:
-                assert isinstance(reply, Message | OpenNewLeadModal)
+                assert isinstance(reply, Message | OpenNewLeadModal | ComputeReport)
             finally:
                 session.rollback()
 
