@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Float, and_, func, or_, select
+from sqlalchemy import BigInteger, and_, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import Session
@@ -27,25 +27,33 @@ class Spread:
     p90: float | None
 
 
-class seconds_between(FunctionElement[float]):
-    """`later - earlier` in seconds, to the millisecond on both databases."""
+class microseconds_between(FunctionElement[int]):
+    """`later - earlier` in whole microseconds (the columns' precision), exactly, on both
+    databases: an integer the same on both, so medians computed from it are too."""
 
-    type = Float()
+    type = BigInteger()
     inherit_cache = True
 
 
-@compiles(seconds_between, "postgresql")
-def _seconds_postgresql(element: seconds_between, compiler: Any, **kw: Any) -> str:
+@compiles(microseconds_between, "postgresql")
+def _micros_postgresql(element: microseconds_between, compiler: Any, **kw: Any) -> str:
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"CAST(ROUND(EXTRACT(EPOCH FROM ({later} - {earlier})), 3) AS FLOAT)"
+    return f"CAST(EXTRACT(EPOCH FROM ({later} - {earlier})) * 1000000 AS BIGINT)"
 
 
-@compiles(seconds_between, "sqlite")
-def _seconds_sqlite(element: seconds_between, compiler: Any, **kw: Any) -> str:
-    # julianday() is a double: about 50 µs of resolution today, so rounding to the
-    # millisecond gives PostgreSQL's exact answer.
+@compiles(microseconds_between, "sqlite")
+def _micros_sqlite(element: microseconds_between, compiler: Any, **kw: Any) -> str:
+    # julianday() is a double (about 50 µs of resolution today), so its differences are not
+    # exact. SQLAlchemy stores UtcDateTime as "YYYY-MM-DD HH:MM:SS.ffffff": whole seconds
+    # from strftime('%s'), microseconds from characters 21-26.
     later, earlier = (compiler.process(c, **kw) for c in element.clauses)
-    return f"ROUND((julianday({later}) - julianday({earlier})) * 86400.0, 3)"
+    seconds = (
+        f"(CAST(strftime('%s', {later}) AS INTEGER) - CAST(strftime('%s', {earlier}) AS INTEGER))"
+    )
+    micros = (
+        f"(CAST(substr({later}, 21, 6) AS INTEGER) - CAST(substr({earlier}, 21, 6) AS INTEGER))"
+    )
+    return f"({seconds} * 1000000 + {micros})"
 
 
 def data_spread(*, session: Session, scope: Scope, match: EventMatch, key: str) -> Spread:
@@ -82,14 +90,14 @@ def time_since_spread(
         .group_by(EVENT.c.id, EVENT.c.at)
         .subquery()
     )
-    values = select(seconds_between(pairs.c.at, pairs.c.since).label("v"))
-    return _spread(session, values.subquery())
+    values = select(microseconds_between(pairs.c.at, pairs.c.since).label("v"))
+    return _spread(session, values.subquery(), per=1_000_000)
 
 
-def _spread(session: Session, values: Any) -> Spread:
-    """Median and p90 of the subquery's column `v` (nulls left out), interpolated as
-    `percentile_cont`: position p·(n−1) among the values in order (0-based), between the
-    values at its floor and its ceiling. Only those rows are read back."""
+def _spread(session: Session, values: Any, per: int = 1) -> Spread:
+    """Median and p90 of the subquery's column `v` (nulls left out) divided by `per`,
+    interpolated as `percentile_cont`: position p·(n−1) among the values in order (0-based),
+    between the values at its floor and its ceiling. Only those rows are read back."""
     known = select(values.c.v).where(values.c.v.is_not(None)).subquery()
     numbered = select(
         known.c.v,
@@ -104,7 +112,7 @@ def _spread(session: Session, values: Any) -> Spread:
     if not rows:
         return Spread(count=0, median=None, p90=None)
     count = int(rows[0].n)
-    at = {int(row.k): float(row.v) for row in rows}
+    at = {int(row.k): float(row.v) / per for row in rows}
     return Spread(count=count, median=_between(at, (1, 2), count), p90=_between(at, (9, 10), count))
 
 

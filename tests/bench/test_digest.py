@@ -13,8 +13,11 @@ from bench.digest import NOW, measure, summary
 from bench.digest_seed import seed_history
 from bot.core.events import EventKind
 from bot.playbook.model import Playbook
+from bot.reporting.metrics import compute_report, previous, window_for_week
+from store.db import read_scope, session_factory
 from store.leads import EVENT, LEAD
 from store.metrics import leads_by_stage
+from tests.conftest import empty_tables
 
 
 def test_the_seed_stores_exactly_the_leads_and_events_asked_for_in_time_order(
@@ -75,3 +78,26 @@ def test_measure_times_each_kind_and_the_summary_names_the_targets(
     assert "count_leads" in run.queries
     text, _ = summary(run)
     assert "Company report:" in text and "× the raw count" in text
+
+
+def test_sqlite_and_postgresql_compute_the_same_reports_of_the_same_history(
+    sqlite_engine: Engine, postgres_engine: Engine, playbook: Playbook
+) -> None:
+    """Same seed, same rows: every figure equal, floats included (medians of durations come
+    from whole microseconds on both; a rounded julianday() once made SQLite's differ)."""
+    empty_tables(postgres_engine)
+    try:
+        reports = []
+        for engine in (sqlite_engine, postgres_engine):
+            seed_history(engine, leads=1500, events=8000, playbook=playbook, now=NOW, weeks=4)
+            week = window_for_week(NOW, playbook)
+            with read_scope(session_factory(engine)) as session:
+                reports.append([
+                    compute_report(session=session, playbook=playbook, window=window, team=team,
+                                   now=NOW)
+                    for window in (week, previous(week)) for team in (None, "emea", "amer")
+                ])  # fmt: skip
+        assert reports[0] == reports[1]
+        assert reports[0][0].sales_cycle.count > 0 and reports[0][0].speed_to_lead.count > 0
+    finally:
+        empty_tables(postgres_engine)

@@ -61,11 +61,11 @@ def test_a_spread_of_nothing_is_none(session: Session) -> None:
     assert (spread.count, spread.median, spread.p90) == (0, None, None)
 
 
-def test_time_since_is_exact_to_the_millisecond_on_both_databases(session: Session) -> None:
+def test_time_since_is_exact_to_the_microsecond_on_both_databases(session: Session) -> None:
     lead = make_lead(session)
     assert lead.id is not None
     ready = START + timedelta(hours=1, microseconds=250_000)
-    won = ready + timedelta(days=40, seconds=7, milliseconds=500)
+    won = ready + timedelta(days=40, seconds=7, microseconds=500_123)
     for at, to in ((ready, Stage.SALES_READY), (won, Stage.WON)):
         add_event(session=session, lead_id=lead.id, at=at, kind=EventKind.STAGE_CHANGED,
                   actor="U1", to_stage=to)  # fmt: skip
@@ -74,7 +74,7 @@ def test_time_since_is_exact_to_the_millisecond_on_both_databases(session: Sessi
         match=EventMatch(EventKind.STAGE_CHANGED, to_stages=frozenset({Stage.WON})),
         since=EventMatch(EventKind.STAGE_CHANGED, to_stages=frozenset({Stage.SALES_READY})),
     )  # fmt: skip
-    assert spread.median == 40 * 86400 + 7.5
+    assert spread.median == ((40 * 86400 + 7) * 1_000_000 + 500_123) / 1_000_000
 
 
 def test_top_reasons_keep_five_most_first_then_alphabetically(session: Session) -> None:
