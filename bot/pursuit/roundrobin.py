@@ -19,6 +19,9 @@ from store.models import Lead
 from store.offers import availability_of, note_reps_seen, offer_counts, reps_offered
 from store.users import get_slack_user
 
+#: The manager's list counts a rep's open leads up to this many ("100+ open leads").
+SHOWN_OPEN = 100
+
 
 @dataclass(frozen=True)
 class TeamRep:
@@ -35,7 +38,8 @@ class TeamRep:
     def note(self) -> str:
         """How the rep stands, for the manager choosing whom to assign the lead to."""
         rep = self.rep
-        notes = [f"{rep.open_leads} open lead{'' if rep.open_leads == 1 else 's'}"]
+        many = "+" if rep.open_leads >= SHOWN_OPEN else ""
+        notes = [f"{rep.open_leads}{many} open lead{'' if rep.open_leads == 1 else 's'}"]
         if not rep.active:
             notes.append("deactivated in Slack")
         if rep.away and self.away_until is not None:
@@ -69,13 +73,15 @@ def team_reps(
     note_reps_seen(session=session, user_ids=reps, now=now)
     availability = availability_of(session=session, user_ids=reps)
     offered = offer_counts(session=session, rep_ids=reps, since=window_start)
+    cap = team.open_leads_cap
     open_leads = (
         count_open_leads_by_owner(
-            session=session, owner_ids=reps, stages=[s.value for s in OPEN_STAGES]
+            session=session, owner_ids=reps, stages=[s.value for s in OPEN_STAGES],
+            at_most=max(cap or 0, SHOWN_OPEN) if count_open else cap or 0,
         )
-        if count_open or team.open_leads_cap is not None
+        if count_open or cap is not None
         else {}
-    )
+    )  # fmt: skip
     asked = reps_offered(
         session=session, lead_id=lead.id or 0, since=lead.sales_ready_at or lead.stage_entered_at
     )

@@ -18,7 +18,7 @@ BERLIN = ZoneInfo("Europe/Berlin")
 @pytest.mark.parametrize(
     ("user", "text", "team", "label"),
     [
-        ("U0REPEMEA1", "", "emea", "week of Mon 16 Nov 2026"),
+        ("U0REPEMEA1", "", "emea", "week of 16 Nov 2026"),
         ("U0REPEMEA1", "emea last month", "emea", "October 2026"),
         ("U0REPEMEA1", "Americas since Nov 1", "amer", "since Sun 1 Nov 2026"),
         ("U0REPEMEA1", "all Q3", None, "Q3 2026"),

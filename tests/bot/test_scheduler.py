@@ -359,6 +359,6 @@ def test_serve_keeps_its_jobs_in_the_file_of_database_url(
     server.engine.dispose()
     engine = make_engine(url)
     try:
-        assert sorted(rows(engine)) == ["nurture", "nurture-catch-up", "sla"]
+        assert sorted(rows(engine)) == ["digest", "nurture", "nurture-catch-up", "sla"]
     finally:
         engine.dispose()
