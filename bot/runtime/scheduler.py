@@ -28,6 +28,7 @@ from typing import Any
 from apscheduler.executors.base import BaseExecutor
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.date import DateTrigger
@@ -72,8 +73,14 @@ class JobSpec:
     #: New to the database (or rescheduled), it first runs at once instead of at its trigger's
     #: first time: a sweep has work waiting at start; a weekly digest does not.
     first_run_now: bool = False
+    #: False: kept in this process's memory, not in the database: a once-at-start job of this
+    #: process (two replicas sharing its row would both run it, and the second one's removal of
+    #: the spent row would fail and end APScheduler's thread).
+    persisted: bool = True
 
 
+#: The job store of a process's own once-at-start jobs.
+MEMORY = "memory"
 #: Job name -> what `run_job` calls, for this process (filled by `Scheduler.start`).
 _REGISTRY: dict[str, tuple[JobSpec, JobContext]] = {}
 #: What the stored rows call: a dotted path, so a row pickles and outlives the process.
@@ -143,8 +150,9 @@ def serve_jobs(*, settings: Settings, playbook: Playbook) -> list[JobSpec]:
         # Looks every 15 minutes whether the weekly digest is due and not yet sent: a digest
         # missed while leadbot was down goes out once, when it is back.
         JobSpec("digest", IntervalTrigger(minutes=15, timezone=UTC), digest, first_run_now=True),
-        # A one-off: its row is replaced by each start's (a new date), and runs once.
-        JobSpec("nurture-catch-up", DateTrigger(datetime.now(UTC), timezone=UTC), nurture_catch_up),
+        # Once at this process's start (the playbook it read may have a new threshold).
+        JobSpec("nurture-catch-up", DateTrigger(datetime.now(UTC), timezone=UTC), nurture_catch_up,
+                persisted=False),
     ]  # fmt: skip
 
 
@@ -178,7 +186,7 @@ class Scheduler:
         self.jobs = list(jobs)
         self._entries = {spec.name: (spec, context) for spec in jobs}
         self.apscheduler = BackgroundScheduler(
-            jobstores={"default": DatabaseJobStore(engine=engine)},
+            jobstores={"default": DatabaseJobStore(engine=engine), MEMORY: MemoryJobStore()},
             executors={"default": executor or ThreadPoolExecutor()},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=UTC,
@@ -199,7 +207,8 @@ class Scheduler:
         self.apscheduler.resume()
 
     def _store(self, spec: JobSpec) -> None:
-        stored = self.apscheduler.get_job(spec.name)
+        store = "default" if spec.persisted else MEMORY
+        stored = self.apscheduler.get_job(spec.name, jobstore=store)
         when: dict[str, Any] = {}
         if (
             stored is not None
@@ -221,12 +230,17 @@ class Scheduler:
             coalesce=True,
             max_instances=1,
             misfire_grace_time=grace,
+            jobstore=store,
             **when,
         )
 
     def stored_jobs(self) -> list[Job]:
         """The jobs as the database has them."""
-        return list(self.apscheduler.get_jobs())
+        return list(self.apscheduler.get_jobs(jobstore="default"))
+
+    def jobs_in_memory(self) -> list[Job]:
+        """This process's own once-at-start jobs."""
+        return list(self.apscheduler.get_jobs(jobstore=MEMORY))
 
     def shutdown(self, *, wait: bool = True) -> None:
         """Stop (`wait`: after the runs under way) and forget this scheduler's jobs."""
