@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.runtime.cli import cli
-from bot.runtime.demo import CHART_FILE, run_demo
+from bot.runtime.demo import run_demo
+from bot.runtime.demo_clock import CHART_FILE
 from bot.runtime.settings import Settings
 
 
