@@ -4,7 +4,6 @@ time worked out from the half-life, and not before; a claimed lead is never take
 from __future__ import annotations
 
 import math
-import threading
 from datetime import UTC, datetime, timedelta
 
 from slack_sdk import WebClient
@@ -23,6 +22,7 @@ from jobs.outbox import deliver_outbox
 from store.db import session_factory, session_scope
 from store.leads import lead_history
 from store.models import Lead, LeadEvent, OutboxMessage
+from tests.concurrency import at_once
 from tests.conftest import empty_tables
 from tests.factories import WARM, make_lead, reread
 
@@ -271,23 +271,9 @@ def test_two_sweepers_at_once_rescore_each_lead_exactly_once(
     with session_scope(factory) as session:
         for _ in range(30):  # unclaimed, no touches left: fit alone is far below 60
             make_lead(session, at=T0, rescore_at=T0 + timedelta(days=1))
-    start = threading.Barrier(2)
-    done: list[NurtureResult] = []
-    errors: list[BaseException] = []
-
-    def sweeper() -> None:
-        try:
-            start.wait(timeout=10)
-            done.append(run_nurture(session_factory=factory, playbook=playbook,
-                                    now=T0 + timedelta(days=1)))  # fmt: skip
-        except BaseException as error:  # surfaced by the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=sweeper) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    done, errors = at_once(
+        lambda: run_nurture(session_factory=factory, playbook=playbook, now=T0 + timedelta(days=1))
+    )
     try:
         assert errors == [] and sum(d.to_marketing for d in done) == 30
         with session_scope(factory) as session:

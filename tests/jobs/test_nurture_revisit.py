@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,6 +26,7 @@ from jobs.outbox import deliver_outbox
 from store.db import session_factory, session_scope
 from store.leads import get_lead, lead_history, save_lead
 from store.models import Lead, LeadEvent, OutboxMessage
+from tests.concurrency import at_once
 from tests.conftest import empty_tables
 from tests.factories import make_lead, reread
 
@@ -238,22 +238,9 @@ def test_two_sweepers_at_once_bring_each_lead_back_exactly_once(
     with session_scope(factory) as session:
         for _ in range(30):
             recycled_lead(session, playbook)
-    start = threading.Barrier(2)
-    done: list[NurtureResult] = []
-    errors: list[BaseException] = []
-
-    def sweeper() -> None:
-        try:
-            start.wait(timeout=10)
-            done.append(run_nurture(session_factory=factory, playbook=playbook, now=REVISIT))
-        except BaseException as error:  # surfaced by the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=sweeper) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    done, errors = at_once(
+        lambda: run_nurture(session_factory=factory, playbook=playbook, now=REVISIT)
+    )
     try:
         assert errors == [] and sum(d.revisited for d in done) == 30
         with session_scope(factory) as session:

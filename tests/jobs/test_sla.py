@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime
 
 from sqlalchemy import Engine
@@ -19,6 +18,7 @@ from store.db import session_factory, session_scope
 from store.leads import get_lead, save_lead
 from store.models import Lead, LeadEvent, OutboxMessage
 from store.users import save_slack_user
+from tests.concurrency import at_once
 from tests.conftest import empty_tables
 from tests.factories import make_lead
 
@@ -186,22 +186,9 @@ def test_two_sweepers_at_once_send_each_reminder_exactly_once(
             lead = make_lead(session, at=MONDAY)
             schedule_due(lead, playbook, MONDAY)
             save_lead(session=session, lead=lead)
-    start = threading.Barrier(2)
-    done: list[int] = []
-    errors: list[BaseException] = []
-
-    def sweeper() -> None:
-        try:
-            start.wait(timeout=10)
-            done.append(run_sla(session_factory=factory, playbook=playbook, now=at(23, 12)))
-        except BaseException as error:  # surfaced by the assertion below
-            errors.append(error)
-
-    threads = [threading.Thread(target=sweeper) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    done, errors = at_once(
+        lambda: run_sla(session_factory=factory, playbook=playbook, now=at(23, 12))
+    )
     try:
         assert errors == [] and sum(done) == 30
         with session_scope(factory) as session:
