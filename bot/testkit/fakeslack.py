@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, tzinfo
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -25,7 +25,16 @@ from bot.slack.text import as_seen
 from bot.testkit.blocks import MAX_VIEW_BLOCKS, blocks_problem, message_problem
 from bot.testkit.fakefiles import UPLOAD, UPLOAD_PATH, FileUploads, UploadedFile
 from bot.testkit.transcript import Ephemeral, PostedMessage, render_transcript
-from bot.testkit.wire import Args, Failure, Reply, decode, error, failure_reply, json_reply
+from bot.testkit.wire import (
+    Args,
+    Failure,
+    Reply,
+    decode,
+    error,
+    failure_reply,
+    handler_for,
+    json_reply,
+)
 
 TEAM_ID = "T0FAKE0001"
 BOT_USER_ID = "U0LEADBOT1"
@@ -96,7 +105,7 @@ class FakeSlack:
 
     def start(self) -> FakeSlack:
         """Start serving in a daemon thread."""
-        handler = type("Handler", (_Handler,), {"fake": self})
+        handler = handler_for(self._answer)
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._server.daemon_threads = True
         # A short poll interval keeps stop() quick; the default 0.5 s adds up across tests.
@@ -474,32 +483,6 @@ class FakeSlack:
         else:
             self._ephemerals.append(Ephemeral(channel, user, text, blocks))
         return {"ok": True}
-
-
-class _Handler(BaseHTTPRequestHandler):
-    fake: FakeSlack
-    server_version = "FakeSlack/1.0"
-
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_GET(self) -> None:
-        self._serve()
-
-    def _serve(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        reply = self.fake._answer(self.path, dict(self.headers.items()), raw)
-        self.send_response(reply.status)
-        self.send_header("Content-Type", reply.content_type)
-        self.send_header("Content-Length", str(len(reply.body)))
-        if reply.retry_after is not None:
-            self.send_header("Retry-After", str(reply.retry_after))
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the tests and the demo tell their own story."""
 
 
 def _conversation(channel: str) -> str:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -61,3 +63,36 @@ def failure_reply(failure: Failure) -> Reply:
         page = f"<html><body><h1>{failure.status} Service Unavailable</h1></body></html>"
         return Reply(failure.status, page.encode(), "text/html; charset=utf-8")
     return json_reply(error(failure.error or "invalid_request"), failure.status)
+
+
+def handler_for(
+    answer: Callable[[str, dict[str, str], bytes], Reply],
+) -> type[BaseHTTPRequestHandler]:
+    """An HTTP request handler class that hands each request (path, headers, body) to `answer`
+    and writes back its Reply."""
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "FakeSlack/1.0"
+
+        def do_POST(self) -> None:
+            self._serve()
+
+        def do_GET(self) -> None:
+            self._serve()
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            raw = self.rfile.read(length) if length else b""
+            reply = answer(self.path, dict(self.headers.items()), raw)
+            self.send_response(reply.status)
+            self.send_header("Content-Type", reply.content_type)
+            self.send_header("Content-Length", str(len(reply.body)))
+            if reply.retry_after is not None:
+                self.send_header("Retry-After", str(reply.retry_after))
+            self.end_headers()
+            self.wfile.write(reply.body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: the tests and the demo tell their own story."""
+
+    return Handler
